@@ -1,0 +1,24 @@
+"""Staffeln's configuration: one module per option group.
+
+Nothing here reads configuration at import time; ``register_opts`` is called
+once for the global ``CONF`` object, and tests may build their own.
+"""
+
+from oslo_config import cfg
+
+from staffeln.conf import conductor
+from staffeln.conf import database
+from staffeln.conf import default
+from staffeln.conf import openstack
+
+CONF = cfg.CONF
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    default.register_opts(conf)
+    database.register_opts(conf)
+    openstack.register_opts(conf)
+    conductor.register_opts(conf)
+
+
+register_opts(CONF)

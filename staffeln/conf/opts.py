@@ -1,0 +1,27 @@
+"""Entry points for oslo-config-generator and the sphinx extension."""
+
+import itertools
+
+from oslo_config import cfg
+
+from staffeln import conf as staffeln_conf
+from staffeln.conf import conductor
+from staffeln.conf import database
+from staffeln.conf import default
+from staffeln.conf import openstack
+
+_MODULES = (default, database, openstack, conductor)
+
+
+def list_opts():
+    groups = {}
+    for module in _MODULES:
+        for group, options in module.list_opts().items():
+            groups.setdefault(group, []).extend(options)
+    return [(group, list(itertools.chain(options)))
+            for group, options in groups.items()]
+
+
+def set_lib_defaults():
+    """Staffeln's defaults for library options (oslo.db's connection)."""
+    staffeln_conf.database.register_opts(cfg.CONF)

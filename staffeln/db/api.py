@@ -1,0 +1,269 @@
+"""All of Staffeln's database access.
+
+Callers pass a context and get plain model objects back; they never see a
+session. Writers retry on deadlock. A state change that must be exclusive is
+one conditional UPDATE checked by its rowcount.
+"""
+
+import datetime
+import uuid as uuidlib
+
+from oslo_db import api as oslo_db_api
+from oslo_db.sqlalchemy import enginefacade
+from oslo_log import log as logging
+import sqlalchemy as sa
+
+from staffeln.common import clock
+from staffeln.db import models
+from staffeln.db import states
+
+LOG = logging.getLogger(__name__)
+
+context_manager = enginefacade.transaction_context()
+
+
+def configure(conf) -> None:
+    """Point the transaction context at ``[database]`` of ``conf``."""
+    context_manager.configure(**dict(conf.database.items()))
+
+
+def get_engine():
+    return context_manager.writer.get_engine()
+
+
+retry_on_deadlock = oslo_db_api.wrap_db_retry(
+    max_retries=5, retry_on_deadlock=True, retry_interval=0.1,
+    inc_retry_interval=True)
+
+
+# ---------------------------------------------------------------- volumes
+
+@retry_on_deadlock
+@context_manager.writer
+def save_volumes(context, records: list[dict],
+                 seen_at: datetime.datetime) -> None:
+    """Insert or update what discovery saw of each volume."""
+    if not records:
+        return
+    ids = [r['id'] for r in records]
+    existing = {}
+    for chunk in _chunks(ids, 500):
+        for vol in context.session.scalars(
+                sa.select(models.Volume).where(models.Volume.id.in_(chunk))):
+            existing[vol.id] = vol
+    for record in records:
+        vol = existing.get(record['id'])
+        if vol is None:
+            vol = models.Volume(id=record['id'])
+            context.session.add(vol)
+        for key, value in record.items():
+            setattr(vol, key, value)
+        vol.last_seen_at = seen_at
+        vol.gone_at = None
+
+
+@retry_on_deadlock
+@context_manager.writer
+def mark_volumes_gone(context, seen_ids: set[str],
+                      now: datetime.datetime) -> int:
+    """Mark every known volume that discovery did not see as gone."""
+    gone = [vid for vid in context.session.scalars(
+        sa.select(models.Volume.id).where(models.Volume.gone_at.is_(None)))
+        if vid not in seen_ids]
+    for chunk in _chunks(gone, 500):
+        context.session.execute(
+            sa.update(models.Volume).where(models.Volume.id.in_(chunk))
+            .values(gone_at=now))
+    return len(gone)
+
+
+@context_manager.reader
+def get_volume(context, volume_id: str) -> models.Volume | None:
+    return context.session.get(models.Volume, volume_id)
+
+
+@context_manager.reader
+def list_volumes(context, project_id: str | None = None,
+                 include_gone: bool = False) -> list[models.Volume]:
+    query = sa.select(models.Volume).order_by(models.Volume.project_id,
+                                              models.Volume.id)
+    if project_id:
+        query = query.where(models.Volume.project_id == project_id)
+    if not include_gone:
+        query = query.where(models.Volume.gone_at.is_(None))
+    return list(context.session.scalars(query))
+
+
+# ---------------------------------------------------------------- tasks
+
+@retry_on_deadlock
+@context_manager.writer
+def create_task(context, values: dict) -> models.BackupTask:
+    values = dict(values)
+    values.setdefault('uuid', str(uuidlib.uuid4()))
+    values.setdefault('status', states.QUEUED)
+    task = models.BackupTask(**values)
+    context.session.add(task)
+    context.session.flush()
+    return task
+
+
+@context_manager.reader
+def get_task(context, task_id: int) -> models.BackupTask | None:
+    return context.session.get(models.BackupTask, task_id)
+
+
+@context_manager.reader
+def get_task_by_uuid(context, task_uuid: str) -> models.BackupTask | None:
+    return context.session.scalars(
+        sa.select(models.BackupTask)
+        .where(models.BackupTask.uuid == task_uuid)).first()
+
+
+@context_manager.reader
+def get_task_by_backup_id(context,
+                          backup_id: str) -> models.BackupTask | None:
+    return context.session.scalars(
+        sa.select(models.BackupTask)
+        .where(models.BackupTask.backup_id == backup_id)).first()
+
+
+@context_manager.reader
+def list_tasks(context, status: str | tuple | list | None = None,
+               project_id: str | None = None,
+               volume_id: str | None = None,
+               limit: int | None = None) -> list[models.BackupTask]:
+    query = sa.select(models.BackupTask).order_by(models.BackupTask.id)
+    if isinstance(status, str):
+        query = query.where(models.BackupTask.status == status)
+    elif status:
+        query = query.where(models.BackupTask.status.in_(list(status)))
+    if project_id:
+        query = query.where(models.BackupTask.project_id == project_id)
+    if volume_id:
+        query = query.where(models.BackupTask.volume_id == volume_id)
+    if limit:
+        query = query.limit(limit)
+    return list(context.session.scalars(query))
+
+
+@context_manager.reader
+def count_tasks_by_status(context) -> dict[str, int]:
+    rows = context.session.execute(
+        sa.select(models.BackupTask.status, sa.func.count())
+        .group_by(models.BackupTask.status))
+    return {status: count for status, count in rows}
+
+
+@context_manager.reader
+def count_in_flight(context) -> dict[str, int]:
+    """Backups in flight (starting or creating), per project."""
+    rows = context.session.execute(
+        sa.select(models.BackupTask.project_id, sa.func.count())
+        .where(models.BackupTask.status.in_(states.IN_FLIGHT))
+        .group_by(models.BackupTask.project_id))
+    return {project: count for project, count in rows}
+
+
+@context_manager.reader
+def volume_histories(context,
+                     volume_ids: list[str] | None = None) -> dict[str, list]:
+    """Tasks that still matter for scheduling, per volume, oldest first.
+
+    These are the good backups (available) and the tasks still in progress
+    (queued, starting, creating); failed and deleted ones never count
+    toward the depth of a chain or the interval.
+    """
+    query = (sa.select(models.BackupTask)
+             .where(models.BackupTask.status.in_(
+                 (states.AVAILABLE, states.QUEUED, states.STARTING,
+                  states.CREATING)))
+             .order_by(models.BackupTask.id))
+    result: dict[str, list] = {}
+    if volume_ids is None:
+        for task in context.session.scalars(query):
+            result.setdefault(task.volume_id, []).append(task)
+        return result
+    for chunk in _chunks(volume_ids, 500):
+        for task in context.session.scalars(
+                query.where(models.BackupTask.volume_id.in_(chunk))):
+            result.setdefault(task.volume_id, []).append(task)
+    return result
+
+
+@retry_on_deadlock
+@context_manager.writer
+def transition(context, task_id: int, expected: str, new: str,
+               owner: str | None = None, **values) -> bool:
+    """Move a task from ``expected`` to ``new`` if nobody else did.
+
+    One conditional UPDATE: it only matches while the task is still in
+    ``expected`` (and, with ``owner``, still claimed by that conductor).
+    Returns whether this caller made the change.
+    """
+    states.check(expected, new)
+    query = (sa.update(models.BackupTask)
+             .where(models.BackupTask.id == task_id)
+             .where(models.BackupTask.status == expected))
+    if owner is not None:
+        query = query.where(models.BackupTask.claimed_by == owner)
+    values['status'] = new
+    values.setdefault('updated_at', _now())
+    result = context.session.execute(query.values(**values))
+    return result.rowcount == 1
+
+
+@retry_on_deadlock
+@context_manager.writer
+def update_task(context, task_id: int, expected: str,
+                owner: str | None = None, **values) -> bool:
+    """Change fields of a task that is still in ``expected``."""
+    query = (sa.update(models.BackupTask)
+             .where(models.BackupTask.id == task_id)
+             .where(models.BackupTask.status == expected))
+    if owner is not None:
+        query = query.where(models.BackupTask.claimed_by == owner)
+    values.setdefault('updated_at', _now())
+    return context.session.execute(query.values(**values)).rowcount == 1
+
+
+@retry_on_deadlock
+@context_manager.writer
+def claim_task(context, task_id: int, status: str, owner: str,
+               now: datetime.datetime,
+               expires_at: datetime.datetime) -> bool:
+    """Claim a task in ``status`` unless another conductor holds it.
+
+    A claim that has expired (its conductor died or hung) can be taken.
+    """
+    result = context.session.execute(
+        sa.update(models.BackupTask)
+        .where(models.BackupTask.id == task_id)
+        .where(models.BackupTask.status == status)
+        .where(sa.or_(models.BackupTask.claimed_by.is_(None),
+                      models.BackupTask.claimed_by == owner,
+                      models.BackupTask.claim_expires_at < now))
+        .values(claimed_by=owner, claim_expires_at=expires_at,
+                updated_at=_now()))
+    return result.rowcount == 1
+
+
+@retry_on_deadlock
+@context_manager.writer
+def release_task(context, task_id: int, owner: str) -> bool:
+    result = context.session.execute(
+        sa.update(models.BackupTask)
+        .where(models.BackupTask.id == task_id)
+        .where(models.BackupTask.claimed_by == owner)
+        .values(claimed_by=None, claim_expires_at=None))
+    return result.rowcount == 1
+
+
+def _now():
+    return clock.utcnow()
+
+
+def _chunks(items, size):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

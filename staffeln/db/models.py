@@ -1,0 +1,134 @@
+"""Staffeln's SQL state (SQLAlchemy 2.0 typed declarative models).
+
+The database is the source of truth for what Staffeln did and intends to do;
+Cinder is the source of truth for what exists.
+"""
+
+import datetime
+
+from oslo_db.sqlalchemy import types as db_types
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+from sqlalchemy import orm
+
+from staffeln.common import clock
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A DateTime stored as naive UTC and always read back timezone-aware.
+
+    Databases disagree on time zones (SQLite and MySQL keep none), so every
+    value is converted to UTC before it is written and marked UTC when read.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == 'mysql':
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(sa.DateTime())
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return clock.as_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return clock.as_utc(value)
+
+
+class Base(orm.DeclarativeBase):
+    type_annotation_map = {
+        datetime.datetime: UTCDateTime(),
+        dict: db_types.JsonEncodedDict(),
+    }
+
+
+class TimestampMixin:
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        default=clock.utcnow)
+    updated_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        onupdate=clock.utcnow)
+
+
+class Volume(TimestampMixin, Base):
+    """What Staffeln last saw of a volume, and the policy it last had.
+
+    Kept after the volume is gone so its backups still age out under the
+    policy they last had.
+    """
+
+    __tablename__ = 'volumes'
+    __table_args__ = (
+        sa.Index('volumes_project_id_idx', 'project_id'),
+    )
+
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    size_gb: orm.Mapped[int] = orm.mapped_column(default=0)
+    status: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    server_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    server_name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    #: Why the volume is not backed up (skip key, status, limit), or None.
+    skip_reason: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    #: Effective backup interval in seconds after clamping.
+    interval_s: orm.Mapped[int] = orm.mapped_column(default=86400)
+    #: The retention policy the volume last had (see the retention module).
+    retention: orm.Mapped[dict | None] = orm.mapped_column()
+    #: Problems with the server's overrides, reported to the project.
+    policy_errors: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    last_seen_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    gone_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+
+
+class BackupTask(TimestampMixin, Base):
+    """One backup Staffeln decided to make, from intent to deletion.
+
+    ``status`` moves through :mod:`staffeln.db.states` with one conditional
+    UPDATE per transition.
+    """
+
+    __tablename__ = 'backup_tasks'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_backup_tasks0uuid'),
+        sa.UniqueConstraint('backup_id', name='uniq_backup_tasks0backup_id'),
+        sa.Index('backup_tasks_status_idx', 'status'),
+        sa.Index('backup_tasks_volume_id_idx', 'volume_id'),
+        sa.Index('backup_tasks_project_id_status_idx',
+                 'project_id', 'status'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    #: Also written into the backup's metadata, to adopt it after a crash.
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    volume_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    volume_name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    server_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    server_name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    #: 'full' or 'incremental'.
+    backup_type: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    #: The Cinder backup, once Cinder has answered the create call.
+    backup_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    backup_name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    #: The task whose backup is this incremental's parent.
+    parent_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey('backup_tasks.id', name='backup_tasks_parent_id_fkey'))
+    size_gb: orm.Mapped[int | None] = orm.mapped_column()
+    #: Why the task failed, or why the last step was refused.
+    reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    attempts: orm.Mapped[int] = orm.mapped_column(default=0)
+    #: The conductor that holds the task, until claim_expires_at.
+    claimed_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    claim_expires_at: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column())
+    #: When the create call was sent, the backup became available or
+    #: failed, and the backup was deleted.
+    started_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    #: Earliest time the next step may be tried (after a refused delete).
+    retry_after: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
