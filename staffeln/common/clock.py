@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+import time
 
 
 def utcnow() -> datetime.datetime:
@@ -22,6 +23,9 @@ class Clock:
 
     def now(self) -> datetime.datetime:
         return utcnow()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 class ManualClock(Clock):
@@ -44,6 +48,10 @@ class ManualClock(Clock):
         with self._lock:
             self._now += delta
             return self._now
+
+    def sleep(self, seconds: float) -> None:
+        """Waiting on a manual clock moves it forward at once."""
+        self.advance(seconds)
 
     def set(self, when: datetime.datetime) -> None:
         with self._lock:

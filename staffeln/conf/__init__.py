@@ -9,6 +9,7 @@ from oslo_config import cfg
 from staffeln.conf import conductor
 from staffeln.conf import database
 from staffeln.conf import default
+from staffeln.conf import notification
 from staffeln.conf import openstack
 
 CONF = cfg.CONF
@@ -19,6 +20,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     database.register_opts(conf)
     openstack.register_opts(conf)
     conductor.register_opts(conf)
+    notification.register_opts(conf)
 
 
 register_opts(CONF)

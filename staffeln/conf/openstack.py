@@ -26,11 +26,6 @@ opts = [
         default='public',
         choices=['public', 'internal', 'admin'],
         help='Which endpoint interface of the service catalog to use.'),
-    cfg.StrOpt(
-        'block_storage_microversion',
-        default='3.64',
-        help='Cinder API microversion Staffeln asks for. 3.43 or later is '
-             'needed to mark backups with metadata.'),
     cfg.IntOpt(
         'page_size',
         default=1000,

@@ -8,9 +8,10 @@ from staffeln import conf as staffeln_conf
 from staffeln.conf import conductor
 from staffeln.conf import database
 from staffeln.conf import default
+from staffeln.conf import notification
 from staffeln.conf import openstack
 
-_MODULES = (default, database, openstack, conductor)
+_MODULES = (default, database, openstack, conductor, notification)
 
 
 def list_opts():

@@ -232,16 +232,16 @@ def update_task(context, task_id: int, expected: str,
 def claim_task(context, task_id: int, status: str, owner: str,
                now: datetime.datetime,
                expires_at: datetime.datetime) -> bool:
-    """Claim a task in ``status`` unless another conductor holds it.
+    """Claim a task in ``status`` unless a conductor holds it.
 
-    A claim that has expired (its conductor died or hung) can be taken.
+    A claim that has expired (its conductor died or hung) can be taken; a
+    conductor releases its own claims when it starts.
     """
     result = context.session.execute(
         sa.update(models.BackupTask)
         .where(models.BackupTask.id == task_id)
         .where(models.BackupTask.status == status)
         .where(sa.or_(models.BackupTask.claimed_by.is_(None),
-                      models.BackupTask.claimed_by == owner,
                       models.BackupTask.claim_expires_at < now))
         .values(claimed_by=owner, claim_expires_at=expires_at,
                 updated_at=_now()))

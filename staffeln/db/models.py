@@ -132,3 +132,6 @@ class BackupTask(TimestampMixin, Base):
     deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
     #: Earliest time the next step may be tried (after a refused delete).
     retry_after: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+
+
+from staffeln.db import models_reports  # noqa

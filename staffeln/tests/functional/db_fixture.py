@@ -7,8 +7,10 @@ cannot be reached fails the test: these tests never skip themselves.
 Admin URLs come from the environment, with the loopback defaults of a
 developer machine and CI::
 
-    STAFFELN_TEST_MYSQL_URL       mysql+pymysql://root@127.0.0.1:3306/
-    STAFFELN_TEST_POSTGRESQL_URL  postgresql+psycopg2://postgres@127.0.0.1:5432/postgres
+    STAFFELN_TEST_MYSQL_URL
+        mysql+pymysql://root@127.0.0.1:3306/
+    STAFFELN_TEST_POSTGRESQL_URL
+        postgresql+psycopg2://postgres@127.0.0.1:5432/postgres
 """
 
 import os

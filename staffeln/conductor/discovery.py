@@ -1,0 +1,107 @@
+"""Discovery: which volumes are to be backed up, and why others are not.
+
+One paginated listing of all servers and one of all volumes, whatever the
+number of projects: the cost grows with the servers and volumes listed,
+never with the projects.
+"""
+
+import dataclasses
+
+from oslo_log import log as logging
+
+from staffeln.common import openstack
+from staffeln.conductor import policy
+
+LOG = logging.getLogger(__name__)
+
+BACKUP_STATUSES = ('available', 'in-use')
+
+
+@dataclasses.dataclass
+class Candidate:
+    """A volume attached to an opted-in server, with its settings."""
+
+    volume: openstack.Volume
+    server: openstack.Server
+    interval_s: int
+    skip_reason: str | None = None
+    problems: list = dataclasses.field(default_factory=list)
+
+    @property
+    def eligible(self) -> bool:
+        return self.skip_reason is None
+
+    def record(self) -> dict:
+        """The volume row that the database keeps for this candidate."""
+        return {
+            'project_id': self.volume.project_id,
+            'name': self.volume.name,
+            'size_gb': self.volume.size,
+            'status': self.volume.status,
+            'server_id': self.server.id,
+            'server_name': self.server.name,
+            'skip_reason': self.skip_reason,
+            'interval_s': self.interval_s,
+            'retention': {
+                key: self.server.metadata.get(key)
+                for key in (policy.RETENTION_KEY, policy.KEEP_KEY)},
+            'policy_errors': '; '.join(self.problems) or None,
+        }
+
+
+def opted_in(server: openstack.Server, conf) -> bool:
+    if policy.is_true(server.metadata.get(conf.backup_metadata_key)):
+        return True
+    return bool(conf.backup_tag) and conf.backup_tag in server.tags
+
+
+def discover(cloud, conf) -> list[Candidate]:
+    """Every volume attached to an opted-in server, eligible or not."""
+    group = conf.conductor
+    servers = sorted((s for s in cloud.list_servers() if opted_in(s, group)),
+                     key=lambda s: s.id)
+    wanted = {vid for s in servers for vid in s.volume_ids}
+    volumes = {v.id: v for v in cloud.list_volumes() if v.id in wanted}
+    candidates = []
+    seen = set()
+    per_project: dict[str, int] = {}
+    for server in servers:
+        interval = policy.backup_interval(
+            server.metadata, group.backup_interval,
+            group.min_backup_interval, group.max_backup_interval)
+        for volume_id in server.volume_ids:
+            if volume_id in seen:
+                continue  # attached to several servers: backed up once
+            seen.add(volume_id)
+            volume = volumes.get(volume_id)
+            if volume is None:
+                LOG.info('Volume %s of server %s was not listed; it was '
+                         'probably deleted during discovery', volume_id,
+                         server.id)
+                continue
+            candidate = Candidate(
+                volume=volume, server=server,
+                interval_s=int(interval.value.total_seconds()))
+            if interval.problem:
+                candidate.problems.append(interval.problem)
+            candidate.skip_reason = _skip_reason(volume, group)
+            if candidate.eligible and group.max_volumes_per_project:
+                count = per_project.get(volume.project_id, 0) + 1
+                per_project[volume.project_id] = count
+                if count > group.max_volumes_per_project:
+                    candidate.skip_reason = (
+                        f'over the limit of {group.max_volumes_per_project} '
+                        f'volumes backed up per project')
+            candidates.append(candidate)
+    LOG.info('Discovery: %d opted-in servers, %d attached volumes, %d to '
+             'back up', len(servers), len(candidates),
+             sum(1 for c in candidates if c.eligible))
+    return candidates
+
+
+def _skip_reason(volume: openstack.Volume, group) -> str | None:
+    if policy.is_true(volume.metadata.get(group.skip_metadata_key)):
+        return f'opted out by volume metadata {group.skip_metadata_key}'
+    if volume.status not in BACKUP_STATUSES:
+        return f'volume status is {volume.status}'
+    return None

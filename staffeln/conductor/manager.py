@@ -1,0 +1,124 @@
+"""The conductor's steps, and one whole cycle for ``run-once``."""
+
+import dataclasses
+import datetime
+
+from oslo_log import log as logging
+
+from staffeln.common import exception
+from staffeln.conductor import backups
+from staffeln.conductor import discovery
+from staffeln.conductor import scheduler
+from staffeln.db import api as db_api
+from staffeln.db import states
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class CycleResult:
+    """What one cycle did, for the operator."""
+
+    queued: list = dataclasses.field(default_factory=list)
+    skipped: list = dataclasses.field(default_factory=list)
+    errors: list = dataclasses.field(default_factory=list)
+    tasks: list = dataclasses.field(default_factory=list)
+
+    @property
+    def failed(self) -> list:
+        return [t for t in self.tasks
+                if t.status in (states.FAILED, states.CLEANUP)]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.failed
+
+
+class Manager:
+    """Runs discovery, scheduling and the backup engine against one DB."""
+
+    def __init__(self, conf, cloud, clock, notifier=None):
+        self.conf = conf
+        self.cloud = cloud
+        self.clock = clock
+        self.engine = backups.BackupEngine(conf, cloud, clock, notifier)
+
+    def discover_and_schedule(self, context) -> tuple[list, list]:
+        """One discovery and scheduling pass; returns (queued, candidates)."""
+        now = self.clock.now()
+        candidates = discovery.discover(self.cloud, self.conf)
+        db_api.save_volumes(
+            context, [dict(id=c.volume.id, **c.record()) for c in candidates],
+            now)
+        db_api.mark_volumes_gone(
+            context, {c.volume.id for c in candidates}, now)
+        queued = scheduler.schedule(context, candidates, self.conf, now)
+        return queued, candidates
+
+    def plan(self, context) -> list:
+        """What the next discovery would decide, without changing anything."""
+        now = self.clock.now()
+        candidates = discovery.discover(self.cloud, self.conf)
+        histories = db_api.volume_histories(
+            context, [c.volume.id for c in candidates])
+        rows = []
+        for c in candidates:
+            if not c.eligible:
+                rows.append((c, None))
+                continue
+            decision = scheduler.decide(
+                c.volume.id, histories.get(c.volume.id, []),
+                datetime.timedelta(seconds=c.interval_s),
+                self.conf.conductor.full_backup_depth, now)
+            rows.append((c, decision))
+        return rows
+
+    def backup_step(self, context) -> None:
+        """Recover, start, poll and clean up: the backup loop's body."""
+        self.engine.recover(context)
+        self.engine.poll(context)
+        self.engine.start_queued(context)
+        self.engine.cleanup(context)
+
+    def run_once(self, context, wait: bool = True) -> CycleResult:
+        """One whole cycle in the foreground.
+
+        Discover and schedule, then start and poll backups until every task
+        of the cycle has ended (backups that outlive ``backup_timeout`` are
+        failed by the poll), then the remaining steps.
+        """
+        result = CycleResult()
+        self.engine.recover(context, startup=True)
+        try:
+            queued, candidates = self.discover_and_schedule(context)
+        except exception.CloudError as exc:
+            LOG.error('Discovery failed: %s', exc)
+            result.errors.append(f'discovery failed: {exc}')
+            return result
+        result.queued = queued
+        result.skipped = [c for c in candidates if not c.eligible]
+        ids = [t.id for t in queued]
+        interval = self.conf.conductor.run_once_poll_interval
+        # Tasks that never start (a cap held by other work, a quota that
+        # cannot be read) must not keep run-once waiting for ever.
+        deadline = self.clock.now() + 2 * self.conf.conductor.backup_timeout
+        while True:
+            try:
+                self.backup_step(context)
+            except exception.CloudError as exc:
+                LOG.warning('Backup step failed, trying again: %s', exc)
+            pending = [t for t in (db_api.get_task(context, i) for i in ids)
+                       if t.status in (states.QUEUED, states.STARTING,
+                                       states.CREATING)]
+            if not wait or not pending:
+                break
+            if self.clock.now() >= deadline:
+                result.errors.append(
+                    f'{len(pending)} backups had not finished when '
+                    f'run-once stopped waiting')
+                break
+            self.clock.sleep(interval)
+        self.engine.cleanup(context)
+        result.tasks = [db_api.get_task(context, i) for i in ids]
+        self.cloud.end_cycle()
+        return result

@@ -1,0 +1,97 @@
+"""Scheduling: which volumes are due, and whether full or incremental.
+
+Only good (available) backups count toward the interval and the depth of an
+incremental chain; failed or cancelled ones never do.
+"""
+
+import dataclasses
+import datetime
+
+from oslo_log import log as logging
+
+from staffeln.db import api as db_api
+from staffeln.db import states
+
+LOG = logging.getLogger(__name__)
+
+FULL = 'full'
+INCREMENTAL = 'incremental'
+
+
+@dataclasses.dataclass
+class Decision:
+    volume_id: str
+    due: bool
+    backup_type: str | None = None
+    parent_id: int | None = None
+    reason: str = ''
+
+
+def chain_depth(task, by_id: dict) -> int | None:
+    """Incrementals between ``task`` and its full, or None if unknown."""
+    depth = 0
+    while task.backup_type == INCREMENTAL:
+        task = by_id.get(task.parent_id)
+        if task is None:
+            return None
+        depth += 1
+    return depth
+
+
+def decide(volume_id: str, history: list, interval: datetime.timedelta,
+           full_backup_depth: int, now: datetime.datetime) -> Decision:
+    """Decide for one volume from its good and in-progress tasks."""
+    busy = [t for t in history if t.status != states.AVAILABLE]
+    if busy:
+        return Decision(volume_id, False,
+                        reason=f'task {busy[0].uuid} is {busy[0].status}')
+    good = sorted((t for t in history if t.status == states.AVAILABLE),
+                  key=lambda t: (t.started_at, t.id))
+    if not good:
+        return Decision(volume_id, True, FULL, reason='no good backup yet')
+    last = good[-1]
+    age = now - last.started_at
+    if age < interval:
+        return Decision(volume_id, False,
+                        reason=f'last good backup is {age} old')
+    if full_backup_depth == 0:
+        return Decision(volume_id, True, FULL, reason='always full')
+    depth = chain_depth(last, {t.id: t for t in good})
+    if depth is None or depth >= full_backup_depth:
+        return Decision(volume_id, True, FULL,
+                        reason='incremental chain is complete')
+    return Decision(volume_id, True, INCREMENTAL, parent_id=last.id,
+                    reason=f'incremental {depth + 1} of {full_backup_depth}')
+
+
+def schedule(context, candidates: list, conf,
+             now: datetime.datetime) -> list:
+    """Queue a task for every eligible candidate that is due."""
+    eligible = [c for c in candidates if c.eligible]
+    histories = db_api.volume_histories(
+        context, [c.volume.id for c in eligible])
+    created = []
+    for candidate in eligible:
+        decision = decide(
+            candidate.volume.id, histories.get(candidate.volume.id, []),
+            datetime.timedelta(seconds=candidate.interval_s),
+            conf.conductor.full_backup_depth, now)
+        if not decision.due:
+            continue
+        task = db_api.create_task(context, {
+            'project_id': candidate.volume.project_id,
+            'volume_id': candidate.volume.id,
+            'volume_name': candidate.volume.name,
+            'server_id': candidate.server.id,
+            'server_name': candidate.server.name,
+            'backup_type': decision.backup_type,
+            'parent_id': decision.parent_id,
+            'size_gb': candidate.volume.size,
+            'status': states.QUEUED,
+            'created_at': now,
+        })
+        LOG.info('Queued a %s backup of volume %s (project %s): %s',
+                 decision.backup_type, candidate.volume.id,
+                 candidate.volume.project_id, decision.reason)
+        created.append(task)
+    return created
