@@ -63,6 +63,30 @@ class TestMigrationsWalk(base.TestCase):
                    inspector.get_unique_constraints('backup_tasks')}
         self.assertIn('uniq_backup_tasks0uuid', uniques)
 
+    def _check_0002_reports(self, engine):
+        inspector = sa.inspect(engine)
+        self.assertIn('project_reports', inspector.get_table_names())
+        columns = {c['name']: c for c in
+                   inspector.get_columns('project_reports')}
+        self.assertLessEqual(
+            {'project_id', 'period_end', 'last_sent_at', 'last_attempt_at',
+             'failures', 'last_error', 'claimed_by', 'claim_expires_at'},
+            set(columns))
+        self.assertFalse(columns['period_end']['nullable'])
+        self.assertEqual(
+            ['project_id'],
+            inspector.get_pk_constraint('project_reports')
+            ['constrained_columns'])
+        # Rows written before this revision are untouched and a report row
+        # can be added next to them.
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO project_reports (project_id, period_end, "
+                "failures, created_at) VALUES ('p1', '2026-01-01', 0, "
+                "'2026-01-01')"))
+            self.assertEqual(1, conn.execute(sa.text(
+                'SELECT COUNT(*) FROM project_reports')).scalar())
+
 
 class TestModelsMigrationsSync(test_migrations.ModelsMigrationsSync,
                                base.TestCase):
