@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 from staffeln.simcloud import errors
@@ -27,6 +28,7 @@ class RequestContext:
         return self.is_admin or self.project_id == project_id
 
 
+@functools.lru_cache(maxsize=256)
 def parse_version(text: str) -> Version:
     match = _VERSION_RE.match(text.strip())
     if not match:

@@ -13,8 +13,10 @@ from staffeln.simcloud import ids as ids_mod
 from staffeln.simcloud import models
 
 TOKEN_TTL = datetime.timedelta(hours=1)
-# keystone-manage bootstrap: admin implies member implies reader.
-IMPLIED_ROLES = {'admin': ('member',), 'member': ('reader',)}
+# keystone-manage bootstrap: admin implies manager implies member implies
+# reader.
+IMPLIED_ROLES = {'admin': ('manager',), 'manager': ('member',),
+                 'member': ('reader',)}
 
 
 def _bad_request(missing: str, where: str) -> errors.BadRequest:
@@ -34,10 +36,10 @@ class IdentityStore:
         self.assignments: set[models.Assignment] = set()
         self.tokens: dict[str, models.Token] = {}
         self.add_domain('Default', domain_id=models.DEFAULT_DOMAIN_ID)
-        for name in ('admin', 'member', 'reader', 'service'):
+        for name in ('admin', 'manager', 'member', 'reader', 'service'):
             self.role_named(name)
 
-    # -- records -----------------------------------------------------------
+    # -- records -------------------------------------------------------------
     def add_domain(self, name: str,
                    domain_id: str | None = None) -> models.Domain:
         domain = models.Domain(id=domain_id or self._ids.hex(), name=name)
@@ -71,8 +73,8 @@ class IdentityStore:
         if ref in self.projects:
             return self.projects[ref]
         for project in self.projects.values():
-            if project.name == ref and domain_id in (None,
-                                                      project.domain_id):
+            if project.name == ref and (
+                    domain_id is None or domain_id == project.domain_id):
                 return project
         return None
 
@@ -124,7 +126,7 @@ class IdentityStore:
         return None
 
     # -- roles ---------------------------------------------------------------
-    def _with_implied(self, role_ids: Iterable[str]) -> list[str]:
+    def with_implied(self, role_ids: Iterable[str]) -> list[str]:
         names = {self.roles[r].name for r in role_ids}
         todo = list(names)
         while todo:
@@ -133,6 +135,18 @@ class IdentityStore:
                     names.add(implied)
                     todo.append(implied)
         return sorted(self.role_named(n).id for n in names)
+
+    def implied_by(self, role_id: str) -> list[tuple[str, str]]:
+        """(implied role id, the role implying it), down the chain."""
+        out = []
+        todo = [role_id]
+        while todo:
+            prior = todo.pop()
+            for name in IMPLIED_ROLES.get(self.roles[prior].name, ()):
+                implied = self.role_named(name).id
+                out.append((implied, prior))
+                todo.append(implied)
+        return out
 
     def effective_assignments(self) -> list[models.Assignment]:
         """Direct project roles plus domain roles inherited to projects."""
@@ -154,17 +168,16 @@ class IdentityStore:
                   if a.user_id == user_id and (
                       a.project_id == project_id or (
                           a.inherited and a.domain_id == project.domain_id))}
-        return self._with_implied(direct)
+        return self.with_implied(direct)
 
     def domain_role_ids(self, user_id: str, domain_id: str) -> list[str]:
         direct = {a.role_id for a in self.assignments
                   if a.user_id == user_id and a.domain_id == domain_id
                   and not a.inherited}
-        return self._with_implied(direct)
+        return self.with_implied(direct)
 
-    # -- tokens -------------------------------------------------------------
-    def authenticate(self, body: Any,
-                     now: datetime.datetime) -> models.Token:
+    # -- tokens --------------------------------------------------------------
+    def authenticate(self, body: Any) -> models.Token:
         """Keystone's POST /v3/auth/tokens (password and token methods)."""
         auth = body.get('auth') if isinstance(body, dict) else None
         if not isinstance(auth, dict) or 'identity' not in auth:

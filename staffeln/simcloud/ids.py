@@ -1,4 +1,4 @@
-"""Deterministic ids: the same operations in the same order give the same ids."""
+"""Deterministic ids: the same operations in the same order, the same ids."""
 
 from __future__ import annotations
 

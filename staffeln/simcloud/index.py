@@ -41,10 +41,11 @@ class SortedKeys:
 
     def add(self, key: Key) -> None:
         keys = self._keys
-        if not self._sorted or not keys or key >= keys[-1]:
-            keys.append(key)
-        else:
-            bisect.insort(keys, key)
+        if keys and key < keys[-1]:
+            # Sorted again on the next read: timsort merges the short tail
+            # in about linear time, cheaper than an insort per add.
+            self._sorted = False
+        keys.append(key)
 
     def extend(self, keys: Iterable[Key]) -> None:
         self._keys.extend(keys)

@@ -155,7 +155,10 @@ class Backup:
     encryption_key_id: str | None = None
     restore_volume_id: str | None = None
     deleted_at: datetime.datetime | None = None
+    #: Children in any status: while one exists, deletion is refused.
     child_ids: set[str] = dataclasses.field(default_factory=set)
+    #: Children that completed (Cinder counts them when they finish).
+    num_dependent_backups: int = 0
     #: What the simulated backup service will do: 'ok', 'error', 'stuck'.
     outcome: str = 'ok'
     outcome_reason: str | None = None
@@ -166,7 +169,7 @@ class Backup:
 
     @property
     def has_dependent_backups(self) -> bool:
-        return bool(self.child_ids)
+        return self.num_dependent_backups > 0
 
 
 def to_plain(record: Any) -> dict[str, Any]:

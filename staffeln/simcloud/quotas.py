@@ -41,9 +41,8 @@ class QuotaBook:
         own = self._limits.get(project_id, {})
         if resource in own:
             return own[resource]
-        base = resource.removesuffix(f'_{VOLUME_TYPE}')
-        return own.get(base, self.defaults.get(base, -1)) if (
-            base != resource) else self.defaults.get(resource, -1)
+        # Per volume type limits (volumes___DEFAULT__, ...) default to -1.
+        return self.defaults.get(resource, -1)
 
     def in_use(self, project_id: str, resource: str) -> int:
         return self._usage.get(project_id, Counter())[resource]
@@ -64,17 +63,23 @@ class QuotaBook:
         return sorted(overs)
 
     def reserve_backup(self, project_id: str, size: int) -> None:
-        """Charge a new backup, or raise Cinder's 413 (nothing charged)."""
+        """Charge a new backup, or raise Cinder's 413 (nothing charged).
+
+        Cinder's FaultWrapper prefixes a QuotaError's text with its class
+        name; overs are sorted, so backup_gigabytes is reported first.
+        """
         for over in self.check(project_id, backups=1,
                                backup_gigabytes=size):
             limit = self.limit(project_id, over)
             used = self.in_use(project_id, over)
             if over == 'backup_gigabytes':
                 raise errors.OverLimit(
+                    'VolumeBackupSizeExceedsAvailableQuota: '
                     'Requested backup exceeds allowed Backup gigabytes '
                     f'quota. Requested {size}G, quota is {limit}G and '
                     f'{used}G has been consumed.')
             raise errors.OverLimit(
+                'BackupLimitExceeded: '
                 f'Maximum number of backups allowed ({limit}) exceeded')
         self.use(project_id, backups=1, backup_gigabytes=size)
 
@@ -84,10 +89,12 @@ class QuotaBook:
             used = self.in_use(project_id, over)
             if over == 'gigabytes':
                 raise errors.OverLimit(
+                    'VolumeSizeExceedsAvailableQuota: '
                     'Requested volume or snapshot exceeds allowed gigabytes '
                     f'quota. Requested {size}G, quota is {limit}G and '
                     f'{used}G has been consumed.')
             raise errors.OverLimit(
+                'SnapshotLimitExceeded: '
                 f'Maximum number of snapshots allowed ({limit}) exceeded')
         self.use(project_id, snapshots=1, gigabytes=size)
 
