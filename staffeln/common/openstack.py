@@ -21,6 +21,11 @@ from staffeln.common import exception
 
 LOG = logging.getLogger(__name__)
 
+#: Compute API microversion of server listings: 2.26 adds server tags.
+COMPUTE_MICROVERSION = '2.26'
+#: Block storage microversion of listings: 3.43 adds backup metadata.
+VOLUME_MICROVERSION = '3.64'
+
 
 @dataclasses.dataclass
 class Server:
@@ -77,6 +82,47 @@ def _backup(res) -> Backup:
         metadata=dict(res.metadata or {}), created_at=_time(res.created_at))
 
 
+def _server(item: dict) -> Server:
+    volumes = item.get('os-extended-volumes:volumes_attached') or []
+    return Server(id=item['id'], name=item.get('name') or '',
+                  project_id=item.get('tenant_id') or '',
+                  metadata=dict(item.get('metadata') or {}),
+                  tags=list(item.get('tags') or []),
+                  volume_ids=[v['id'] for v in volumes])
+
+
+def _volume(item: dict) -> Volume:
+    return Volume(id=item['id'], name=item.get('name'),
+                  project_id=item.get('os-vol-tenant-attr:tenant_id') or '',
+                  size=item.get('size') or 0, status=item.get('status'),
+                  metadata=dict(item.get('metadata') or {}),
+                  server_ids=[a.get('server_id')
+                              for a in item.get('attachments') or []])
+
+
+def _backup_record(item: dict) -> Backup:
+    return Backup(
+        id=item['id'], name=item.get('name'),
+        project_id=item.get('os-backup-project-attr:project_id'),
+        volume_id=item.get('volume_id'), status=item.get('status'),
+        is_incremental=bool(item.get('is_incremental')),
+        has_dependent_backups=bool(item.get('has_dependent_backups')),
+        size=item.get('size'), fail_reason=item.get('fail_reason'),
+        metadata=dict(item.get('metadata') or {}),
+        created_at=_time(item.get('created_at')))
+
+
+def _next_page(links, count: int, page_size: int):
+    """The next page's URL and query, or (None, None) after the last."""
+    if count < page_size:
+        return None, None
+    for link in links or []:
+        if link.get('rel') == 'next' and link.get('href'):
+            # An absolute URL that carries the marker and the filters.
+            return link['href'], None
+    return None, None
+
+
 def _message(exc: Exception) -> str:
     if isinstance(exc, sdk_exc.HttpException):
         details = exc.details or exc.message or ''
@@ -131,14 +177,33 @@ class Cloud:
                             what, attempt, attempts, error)
                 self._sleep(min(2 ** attempt, 30))
 
-    def _list(self, what: str, make_iter, convert) -> list:
-        """A whole paginated listing, converted item by item.
+    def _list(self, what: str, proxy, path: str, key: str, convert,
+              microversion: str | None = None, **params) -> list:
+        """A whole paginated listing across all projects, as records.
 
-        The SDK fetches pages lazily; a failure part-way restarts the
-        listing, which is rare and keeps the result consistent. Only the
-        small converted records are kept, not the SDK resources.
+        Follows the ``<key>_links`` next link and stops at the first page
+        shorter than the page size, so a listing of N items costs
+        ceil(N / page_size) requests (one more only when the last page is
+        exactly full). A failure part-way restarts the listing, which keeps
+        the result consistent. Only the small converted records are kept.
         """
-        return self._call(what, lambda: [convert(r) for r in make_iter()])
+        params = {k: v for k, v in params.items() if v is not None}
+        params.update(all_tenants=1, limit=self.page_size)
+
+        def fetch():
+            records = []
+            url, query = path, dict(params)
+            while url:
+                response = proxy.get(url, params=query,
+                                     microversion=microversion)
+                sdk_exc.raise_from_response(response)
+                body = response.json()
+                page = body.get(key, [])
+                records.extend(convert(item) for item in page)
+                url, query = _next_page(body.get(f'{key}_links'),
+                                        len(page), self.page_size)
+            return records
+        return self._call(what, fetch)
 
     @property
     def _service(self):
@@ -148,16 +213,9 @@ class Cloud:
 
     def list_servers(self) -> list[Server]:
         """Every server of every project, one paginated listing."""
-        compute = self._service.compute
-
-        def convert(res):
-            return Server(
-                id=res.id, name=res.name, project_id=res.project_id,
-                metadata=dict(res.metadata or {}),
-                tags=list(res.tags or []),
-                volume_ids=[v['id'] for v in res.attached_volumes or []])
-        return self._list('listing servers', lambda: compute.servers(
-            details=True, all_projects=True, limit=self.page_size), convert)
+        return self._list('listing servers', self._service.compute,
+                          '/servers/detail', 'servers', _server,
+                          microversion=COMPUTE_MICROVERSION)
 
     def set_server_metadata(self, server_id: str, key: str,
                             value: str) -> None:
@@ -169,30 +227,25 @@ class Cloud:
 
     def list_volumes(self) -> list[Volume]:
         """Every volume of every project, one paginated listing."""
-        storage = self._service.block_storage
-
-        def convert(res):
-            return Volume(
-                id=res.id, name=res.name, project_id=res.project_id,
-                size=res.size or 0, status=res.status,
-                metadata=dict(res.metadata or {}),
-                server_ids=[a.get('server_id')
-                            for a in (res.attachments or [])])
-        return self._list('listing volumes', lambda: storage.volumes(
-            details=True, all_projects=True, limit=self.page_size), convert)
+        return self._list('listing volumes', self._service.block_storage,
+                          '/volumes/detail', 'volumes', _volume,
+                          microversion=VOLUME_MICROVERSION)
 
     def list_backups(self, **filters) -> list[Backup]:
         """Backups of all projects matching Cinder's list filters."""
-        storage = self._service.block_storage
-        query = {k: v for k, v in filters.items() if v is not None}
-        return self._list('listing backups', lambda: storage.backups(
-            details=True, all_projects=True, limit=self.page_size,
-            **query), _backup)
+        return self._list('listing backups', self._service.block_storage,
+                          '/backups/detail', 'backups', _backup_record,
+                          microversion=VOLUME_MICROVERSION, **filters)
 
     def get_backup(self, backup_id: str) -> Backup:
         storage = self._service.block_storage
-        return _backup(self._call(f'reading backup {backup_id}',
-                                  storage.get_backup, backup_id))
+
+        def fetch():
+            response = storage.get(f'/backups/{backup_id}',
+                                   microversion=VOLUME_MICROVERSION)
+            sdk_exc.raise_from_response(response)
+            return _backup_record(response.json()['backup'])
+        return self._call(f'reading backup {backup_id}', fetch)
 
     def create_backup(self, project_id: str, volume_id: str, name: str,
                       description: str, incremental: bool, force: bool,

@@ -97,7 +97,11 @@ class Manager:
             return result
         result.queued = queued
         result.skipped = [c for c in candidates if not c.eligible]
-        ids = [t.id for t in queued]
+        # This cycle's tasks, and any an earlier cycle left unfinished.
+        ids = sorted({t.id for t in queued} | {
+            t.id for t in db_api.list_tasks(
+                context, status=(states.QUEUED, states.STARTING,
+                                 states.CREATING))})
         interval = self.conf.conductor.run_once_poll_interval
         # Tasks that never start (a cap held by other work, a quota that
         # cannot be read) must not keep run-once waiting for ever.
