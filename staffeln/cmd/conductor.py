@@ -5,7 +5,6 @@ import sys
 from oslo_service import service
 
 from staffeln.common import clock
-from staffeln.common import openstack
 from staffeln.common import service as staffeln_service
 from staffeln.conductor import manager
 from staffeln.conductor import service as conductor_service
@@ -18,8 +17,7 @@ CONF = staffeln_conf.CONF
 def main(argv=None):
     argv = sys.argv if argv is None else argv
     staffeln_service.prepare_service(argv, CONF)
-    cloud = openstack.Cloud(CONF)
-    mgr = manager.Manager(CONF, cloud, clock.Clock())
+    mgr = manager.Manager.build(CONF, clock.Clock())
     launcher = service.launch(
         CONF, conductor_service.ConductorService(CONF, mgr),
         restart_method='mutate')

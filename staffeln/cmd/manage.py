@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from staffeln.common import clock
 from staffeln.common import context as staffeln_context
 from staffeln.common import exception
-from staffeln.common import openstack
 from staffeln.common import service as staffeln_service
 from staffeln.conductor import manager
+from staffeln.conductor import report
 from staffeln.conductor import summary
 from staffeln import conf as staffeln_conf
 from staffeln.db import migration
@@ -32,7 +32,7 @@ def _check_schema():
 
 def _manager():
     _check_schema()
-    return manager.Manager(CONF, openstack.Cloud(CONF), clock.Clock())
+    return manager.Manager.build(CONF, clock.Clock())
 
 
 class DBCommands:
@@ -66,6 +66,12 @@ def plan():
     return 0
 
 
+def report_preview():
+    _check_schema()
+    return report.preview_command(CONF, CONF.command.project,
+                                  CONF.command.format)
+
+
 def add_command_parsers(subparsers):
     db = subparsers.add_parser('db', help='Database schema commands.')
     db_sub = db.add_subparsers(dest='db_command')
@@ -88,6 +94,18 @@ def add_command_parsers(subparsers):
     show = subparsers.add_parser(
         'plan', help='Show what the next cycle would do, changing nothing.')
     show.set_defaults(func=plan)
+
+    reports = subparsers.add_parser('report', help='Email digest commands.')
+    reports_sub = reports.add_subparsers(dest='report_command')
+    reports_sub.required = True
+    preview = reports_sub.add_parser(
+        'preview', help="Render a project's next digest to stdout without "
+                        "sending it.")
+    preview.add_argument('--project', required=True,
+                         help='Id of the project.')
+    preview.add_argument('--format', choices=('html', 'text'),
+                         default='text', help='Which part to render.')
+    preview.set_defaults(func=report_preview)
 
 
 command_opt = cfg.SubCommandOpt('command', title='Commands',

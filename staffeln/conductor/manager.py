@@ -6,8 +6,11 @@ import datetime
 from oslo_log import log as logging
 
 from staffeln.common import exception
+from staffeln.common import notifications
+from staffeln.common import openstack
 from staffeln.conductor import backups
 from staffeln.conductor import discovery
+from staffeln.conductor import report
 from staffeln.conductor import scheduler
 from staffeln.db import api as db_api
 from staffeln.db import states
@@ -23,6 +26,7 @@ class CycleResult:
     skipped: list = dataclasses.field(default_factory=list)
     errors: list = dataclasses.field(default_factory=list)
     tasks: list = dataclasses.field(default_factory=list)
+    reports: list = dataclasses.field(default_factory=list)
 
     @property
     def failed(self) -> list:
@@ -31,17 +35,34 @@ class CycleResult:
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not self.failed
+        return (not self.errors and not self.failed and
+                all(r.status != report.FAILED for r in self.reports))
 
 
 class Manager:
-    """Runs discovery, scheduling and the backup engine against one DB."""
+    """Runs discovery, scheduling, backups and reports against one DB."""
 
-    def __init__(self, conf, cloud, clock, notifier=None):
+    def __init__(self, conf, cloud, clock, notifier=None, reporter=None):
         self.conf = conf
         self.cloud = cloud
         self.clock = clock
+        self.notifier = notifier
+        self.reporter = reporter
         self.engine = backups.BackupEngine(conf, cloud, clock, notifier)
+
+    @classmethod
+    def build(cls, conf, clock) -> 'Manager':
+        """A manager with the real cloud, notifier and reporter."""
+        cloud = openstack.Cloud(conf)
+        notifier = notifications.Notifier(conf)
+        reporter = report.Reporter(conf, cloud, clock, notifier)
+        return cls(conf, cloud, clock, notifier, reporter)
+
+    def report(self, context) -> list:
+        """Send the digests that are due."""
+        if self.reporter is None:
+            return []
+        return self.reporter.run(context)
 
     def discover_and_schedule(self, context) -> tuple[list, list]:
         """One discovery and scheduling pass; returns (queued, candidates)."""
@@ -124,5 +145,6 @@ class Manager:
             self.clock.sleep(interval)
         self.engine.cleanup(context)
         result.tasks = [db_api.get_task(context, i) for i in ids]
+        result.reports = self.report(context)
         self.cloud.end_cycle()
         return result

@@ -35,6 +35,7 @@ class ConductorService(service.Service):
     def _discover(self):
         queued, _ = self.manager.discover_and_schedule(self.context)
         LOG.info('Discovery queued %d backups', len(queued))
+        self.manager.report(self.context)
 
     def _backups(self):
         self.manager.backup_step(self.context)

@@ -39,6 +39,15 @@ def cycle(result) -> str:
         [(c.volume.project_id[:12], c.server.name,
           c.volume.name or c.volume.id, c.skip_reason)
          for c in result.skipped]))
+    out.append('')
+    out.append('Digests:')
+    out.append(_table(
+        ['project', 'period', 'status', 'recipients'],
+        [(r.project_id[:12],
+          f'{r.period_start:%Y-%m-%d %H:%M} - {r.period_end:%Y-%m-%d %H:%M}',
+          r.status + (f' ({r.error})' if r.error else ''),
+          ', '.join(r.recipients) or '-')
+         for r in result.reports]))
     for error in result.errors:
         out.append(f'ERROR: {error}')
     return '\n'.join(out)

@@ -3,6 +3,7 @@
 from keystoneauth1 import loading as ks_loading
 import testscenarios
 
+from staffeln.common import clock
 from staffeln.common import context as staffeln_context
 from staffeln.common import openstack
 from staffeln.conductor import manager
@@ -46,11 +47,15 @@ class ConductorTestCase(base.TestCase):
     def setUp(self):
         super().setUp()
         self.db = self.useFixture(db_fixture.Database(self.backend))
-        self.sim = self.useFixture(sim_fixture.SimCloudFixture())
+        self.sim = self.useFixture(
+            sim_fixture.SimCloudFixture(clock=self.make_clock()))
         self.clock = self.sim.clock
         configure_cloud(self.conf, self.sim)
         self.flags(group='conductor', run_once_poll_interval=30)
         self.context = staffeln_context.get_admin_context()
+
+    def make_clock(self):
+        return clock.ManualClock()
 
     def make_manager(self, notifier=None) -> manager.Manager:
         cloud = openstack.Cloud(self.conf, sleep=lambda s: None)
