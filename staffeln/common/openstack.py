@@ -137,7 +137,7 @@ def _cloud_error(exc: Exception, what: str) -> exception.CloudError:
     if isinstance(exc, sdk_exc.HttpException) and exc.status_code:
         status = exc.status_code
         return exception.CloudError(
-            f'{what}: {_message(exc)}', status=status,
+            f'{what}: HTTP {status}: {_message(exc)}', status=status,
             retriable=status >= 500 or status == 429)
     if isinstance(exc, (ks_exc.ConnectionError, ks_exc.ConnectFailure,
                         ks_exc.ConnectTimeout, sdk_exc.SDKException,
@@ -324,6 +324,58 @@ class Cloud:
             if email and email not in emails:
                 emails.append(email)
         return emails
+
+    # -------------------------------------------------------- checks
+
+    def check_all_projects_listing(self) -> None:
+        """Raise CloudError unless the service user lists every project's
+        servers (one request for one server; Nova answers 403 otherwise)."""
+        compute = self._service.compute
+
+        def fetch():
+            response = compute.get(
+                '/servers/detail', params={'all_tenants': 1, 'limit': 1},
+                microversion=COMPUTE_MICROVERSION)
+            sdk_exc.raise_from_response(response)
+        self._call('listing the servers of all projects', fetch)
+
+    def inherited_role_assignments(self) -> list[dict]:
+        """The service user's own role assignments inherited to projects.
+
+        Each is ``{'role_id', 'domain_id', 'project_id'}`` (one of the two
+        ids set). Assignments through groups are not listed.
+        """
+        service = self._service
+        identity = service.identity
+
+        def fetch():
+            response = identity.get('/role_assignments', params={
+                'user.id': service.current_user_id,
+                'scope.OS-INHERIT:inherited_to': 'projects'})
+            sdk_exc.raise_from_response(response)
+            found = []
+            for item in response.json().get('role_assignments', []):
+                scope = item.get('scope') or {}
+                found.append({
+                    'role_id': (item.get('role') or {}).get('id'),
+                    'domain_id': (scope.get('domain') or {}).get('id'),
+                    'project_id': (scope.get('project') or {}).get('id')})
+            return found
+        return self._call('listing the role assignments of the service user',
+                          fetch)
+
+    def backup_services(self) -> list[dict]:
+        """Cinder's ``cinder-backup`` services: host, status and state."""
+        storage = self._service.block_storage
+
+        def fetch():
+            response = storage.get('/os-services',
+                                   params={'binary': 'cinder-backup'})
+            sdk_exc.raise_from_response(response)
+            return [{'host': s.get('host'), 'status': s.get('status'),
+                     'state': s.get('state')}
+                    for s in response.json().get('services', [])]
+        return self._call('listing the cinder-backup services', fetch)
 
     def end_cycle(self) -> None:
         """Forget project-scoped sessions cached during a cycle."""

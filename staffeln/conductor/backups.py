@@ -158,6 +158,7 @@ class BackupEngine:
             LOG.error('Task %s changed while its backup %s was created',
                       task.uuid, backup_id)
             return False
+        failpoints.hit('after_record')
         LOG.info('Started %s backup %s of volume %s (project %s, task %s)',
                  task.backup_type, backup_id, task.volume_id,
                  task.project_id, task.uuid)
@@ -201,6 +202,7 @@ class BackupEngine:
                 counts['failed'] += 1
                 continue
             if backup.status == 'available':
+                failpoints.hit('before_finish')
                 if db_api.transition(
                         context, task.id, states.CREATING, states.AVAILABLE,
                         finished_at=now, size_gb=backup.size,

@@ -6,6 +6,7 @@ import datetime
 from oslo_log import log as logging
 
 from staffeln.common import exception
+from staffeln.common import failpoints
 from staffeln.common import notifications
 from staffeln.common import openstack
 from staffeln.conductor import backups
@@ -116,6 +117,7 @@ class Manager:
             LOG.error('Discovery failed: %s', exc)
             result.errors.append(f'discovery failed: {exc}')
             return result
+        failpoints.hit('after_schedule')
         result.queued = queued
         result.skipped = [c for c in candidates if not c.eligible]
         # This cycle's tasks, and any an earlier cycle left unfinished.
