@@ -1,0 +1,40 @@
+"""The WSGI application of staffeln-api: ``create_app(conf)``.
+
+The returned Flask application serves:
+
+* ``POST /v1/backup``: the delete hook (no token), :mod:`backup_hook`;
+* ``GET /healthcheck``: oslo.middleware's health check with a database
+  check (no token), :mod:`healthcheck`;
+* ``/v1/tasks``: the read-only task API (a token), :mod:`tasks`.
+
+The database is whatever :mod:`staffeln.db.api`'s transaction context is
+configured with (``db_api.configure(conf)``, done by the entry points).
+"""
+
+import flask
+from oslo_config import cfg
+from werkzeug.middleware import dispatcher
+
+from staffeln.api import auth
+from staffeln.api import backup_hook
+from staffeln.api import errors
+from staffeln.api import healthcheck
+from staffeln.api import policy
+from staffeln.api import tasks
+
+
+def create_app(conf: cfg.ConfigOpts) -> flask.Flask:
+    app = flask.Flask(__name__, static_folder=None)
+    app.config.update(
+        STAFFELN_CONF=conf,
+        STAFFELN_HOOK=backup_hook.Settings.from_conf(conf),
+        STAFFELN_ENFORCER=policy.make_enforcer(conf),
+        MAX_CONTENT_LENGTH=conf.api.max_request_body_size,
+    )
+    app.register_blueprint(backup_hook.bp)
+    app.register_blueprint(tasks.bp)
+    errors.register(app)
+    app.wsgi_app = dispatcher.DispatcherMiddleware(
+        auth.wrap(app.wsgi_app, conf),
+        {'/healthcheck': healthcheck.Healthcheck(conf)})
+    return app

@@ -1,0 +1,86 @@
+"""The API's errors, and the one place that maps them to HTTP answers.
+
+Every error answer is one line: plain text, or a small JSON document when the
+client prefers ``application/json``. No error answer is ever the text
+``True``, so an oslo.policy ``http:`` check that gets an error is refused.
+"""
+
+import json
+
+import flask
+from oslo_log import log as logging
+from werkzeug import exceptions as http_exc
+
+LOG = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error with a reason worth telling the client."""
+
+    code = 500
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        # One line, whatever the reason was built from.
+        self.reason = ' '.join(str(reason).split())
+
+
+class BadRequest(ApiError):
+    code = 400
+
+
+class Unauthorized(ApiError):
+    code = 401
+
+
+class Forbidden(ApiError):
+    code = 403
+
+
+class NotFound(ApiError):
+    code = 404
+
+
+class UnsupportedMediaType(ApiError):
+    code = 415
+
+
+class DatabaseUnavailable(ApiError):
+    """The database could not be read: nothing can be decided."""
+
+    code = 503
+
+
+def error_response(code: int, reason: str) -> flask.Response:
+    reason = ' '.join(reason.split()) or http_exc.HTTP_STATUS_CODES.get(
+        code, 'Error')
+    best = flask.request.accept_mimetypes.best_match(
+        ('text/plain', 'application/json'), default='text/plain')
+    if best == 'application/json':
+        body = json.dumps({'error': {'code': code, 'message': reason}})
+        return flask.Response(body + '\n', status=code,
+                              mimetype='application/json')
+    return flask.Response(reason + '\n', status=code, mimetype='text/plain')
+
+
+def _api_error(exc: ApiError):
+    return error_response(exc.code, exc.reason)
+
+
+def _http_error(exc: http_exc.HTTPException):
+    response = error_response(exc.code or 500, exc.description or exc.name)
+    if isinstance(exc, http_exc.MethodNotAllowed) and exc.valid_methods:
+        response.headers['Allow'] = ', '.join(exc.valid_methods)
+    return response
+
+
+def _unexpected(exc: Exception):
+    LOG.exception('Unexpected error answering %s %s',
+                  flask.request.method, flask.request.path)
+    return error_response(500, 'Internal error; see the staffeln-api log.')
+
+
+def register(app: flask.Flask) -> None:
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(http_exc.HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

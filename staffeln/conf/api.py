@@ -1,0 +1,89 @@
+"""Options of staffeln-api: the ``[api]`` group."""
+
+from oslo_config import cfg
+
+GROUP = 'api'
+
+opts = [
+    cfg.HostAddressOpt(
+        'host',
+        default='0.0.0.0',
+        help='Address staffeln-api listens on. Cinder\'s API servers must '
+             'reach it; no other client needs to.'),
+    cfg.PortOpt(
+        'port',
+        default=8808,
+        help='TCP port staffeln-api listens on. 8808 is the port of the '
+             'first Staffeln, so existing Cinder policy files keep working.'),
+    cfg.IntOpt(
+        'workers',
+        default=16,
+        min=1,
+        max=1024,
+        help='Number of threads of staffeln-api\'s WSGI server, that is the '
+             'number of requests it answers at once. Each one holds at most '
+             'one database connection, so keep it within the database '
+             'pool (max_pool_size plus max_overflow of [database]).'),
+    cfg.IntOpt(
+        'backlog',
+        default=128,
+        min=1,
+        help='Number of connections the listening socket queues while every '
+             'thread is busy.'),
+    cfg.IntOpt(
+        'client_timeout',
+        default=10,
+        min=1,
+        help='Seconds staffeln-api waits for a client to send its request '
+             'before it closes the connection.'),
+    cfg.StrOpt(
+        'ssl_cert_file',
+        help='PEM certificate (with its chain) that staffeln-api presents. '
+             'Setting it and ssl_key_file serves HTTPS; use an https: rule '
+             'in Cinder\'s policy file then.'),
+    cfg.StrOpt(
+        'ssl_key_file',
+        help='PEM private key of ssl_cert_file.'),
+    cfg.StrOpt(
+        'ssl_ca_file',
+        help='PEM bundle of the authorities that sign client certificates. '
+             'When set, every client must present a certificate signed by '
+             'one of them (in Cinder: [oslo_policy] '
+             'remote_ssl_client_crt_file and remote_ssl_client_key_file). '
+             'Needs ssl_cert_file and ssl_key_file.'),
+    cfg.ListOpt(
+        'allow_delete_roles',
+        default=[],
+        help='Roles that may delete any backup, Staffeln\'s own included: '
+             'when the credentials Cinder sends with a policy check hold one '
+             'of these roles, the delete hook answers True without looking '
+             'at the database. Empty (the default) disables this.'),
+    cfg.IntOpt(
+        'max_request_body_size',
+        default=65536,
+        min=1024,
+        help='Largest request body, in bytes, that staffeln-api reads; '
+             'larger requests are refused with 413. The body of an '
+             'oslo.policy check is a few kilobytes.'),
+    cfg.StrOpt(
+        'auth_strategy',
+        default='keystone',
+        choices=[
+            ('keystone', 'Validate the Keystone token of every request to '
+                         'the REST API with keystonemiddleware '
+                         '([keystone_authtoken] options).'),
+            ('noauth', 'Trust the X-User-Id, X-Project-Id and X-Roles '
+                       'headers of each request. For tests and development '
+                       'only: anybody can claim any role.'),
+        ],
+        help='How the REST API (everything except the delete hook and the '
+             'health check, which take no token) authenticates requests.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: opts}

@@ -1,0 +1,1 @@
+"""WSGI entry points: importable applications for WSGI servers."""
