@@ -37,6 +37,9 @@ class ConnectionFactory:
             self._credentials())
         self.region_name = self._group.region_name or region
         self._service = None
+        # Version discovery documents, shared by every project's session:
+        # the endpoints are the same, whichever project a token is for.
+        self._discovery_cache: dict = {}
 
     def _credentials(self):
         if self._group.cloud:
@@ -102,7 +105,9 @@ class ConnectionFactory:
             names = ', '.join(o.dest for o in exc.options)
             raise exception.ConfigurationError(
                 f'[openstack] is missing required options: {names}')
-        session = ks_session.Session(auth=plugin, **self._session_kwargs)
+        session = ks_session.Session(auth=plugin,
+                                     discovery_cache=self._discovery_cache,
+                                     **self._session_kwargs)
         return openstack.connection.Connection(
             session=session,
             region_name=self.region_name,

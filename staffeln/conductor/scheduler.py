@@ -9,6 +9,7 @@ import datetime
 
 from oslo_log import log as logging
 
+from staffeln.common import duration
 from staffeln.db import api as db_api
 from staffeln.db import states
 
@@ -52,8 +53,9 @@ def decide(volume_id: str, history: list, interval: datetime.timedelta,
     last = good[-1]
     age = now - last.started_at
     if age < interval:
-        return Decision(volume_id, False,
-                        reason=f'last good backup is {age} old')
+        return Decision(volume_id, False, reason=(
+            f'last good backup is {duration.format(age)} old, due after '
+            f'{duration.format(interval)}'))
     if full_backup_depth == 0:
         return Decision(volume_id, True, FULL, reason='always full')
     depth = chain_depth(last, {t.id: t for t in good})
@@ -70,7 +72,7 @@ def schedule(context, candidates: list, conf,
     eligible = [c for c in candidates if c.eligible]
     histories = db_api.volume_histories(
         context, [c.volume.id for c in eligible])
-    created = []
+    due = []
     for candidate in eligible:
         decision = decide(
             candidate.volume.id, histories.get(candidate.volume.id, []),
@@ -78,7 +80,10 @@ def schedule(context, candidates: list, conf,
             conf.conductor.full_backup_depth, now)
         if not decision.due:
             continue
-        task = db_api.create_task(context, {
+        LOG.info('Queueing a %s backup of volume %s (project %s): %s',
+                 decision.backup_type, candidate.volume.id,
+                 candidate.volume.project_id, decision.reason)
+        due.append({
             'project_id': candidate.volume.project_id,
             'volume_id': candidate.volume.id,
             'volume_name': candidate.volume.name,
@@ -90,8 +95,4 @@ def schedule(context, candidates: list, conf,
             'status': states.QUEUED,
             'created_at': now,
         })
-        LOG.info('Queued a %s backup of volume %s (project %s): %s',
-                 decision.backup_type, candidate.volume.id,
-                 candidate.volume.project_id, decision.reason)
-        created.append(task)
-    return created
+    return db_api.create_tasks(context, due) if due else []

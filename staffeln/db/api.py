@@ -96,16 +96,30 @@ def list_volumes(context, project_id: str | None = None,
 
 # ---------------------------------------------------------------- tasks
 
-@retry_on_deadlock
-@context_manager.writer
-def create_task(context, values: dict) -> models.BackupTask:
+def _new_task(values: dict) -> models.BackupTask:
     values = dict(values)
     values.setdefault('uuid', str(uuidlib.uuid4()))
     values.setdefault('status', states.QUEUED)
-    task = models.BackupTask(**values)
+    return models.BackupTask(**values)
+
+
+@retry_on_deadlock
+@context_manager.writer
+def create_task(context, values: dict) -> models.BackupTask:
+    task = _new_task(values)
     context.session.add(task)
     context.session.flush()
     return task
+
+
+@retry_on_deadlock
+@context_manager.writer
+def create_tasks(context, values: list[dict]) -> list[models.BackupTask]:
+    """Queue many tasks in one transaction: all of them or none."""
+    tasks = [_new_task(v) for v in values]
+    context.session.add_all(tasks)
+    context.session.flush()
+    return tasks
 
 
 @context_manager.reader

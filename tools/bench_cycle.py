@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Benchmark one discovery + scheduling cycle against the simulated cloud.
+
+Starts ``staffeln-simcloud`` as a separate process seeded with P projects
+and S servers (T of them opted in, V volumes each), points Staffeln at it
+with an SQLite database, and measures one discovery + scheduling pass (and,
+with ``--start``, starting every queued backup): the API calls the
+simulator received, per path, and the wall time.
+
+    python tools/bench_cycle.py --projects 1000 --servers 10000 \\
+        --tagged 2000 --volumes-per-server 2 [--start]
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+from staffeln.common import clock
+from staffeln.common import context as staffeln_context
+from staffeln.common import openstack
+from staffeln.conductor import manager
+from staffeln import conf as staffeln_conf
+from staffeln.db import api as db_api
+from staffeln.db import migration
+
+
+def start_simulator(args):
+    simcloud = os.path.join(os.path.dirname(sys.executable),
+                            'staffeln-simcloud')
+    proc = subprocess.Popen(
+        [simcloud, '--port', '0', '--seed', 'bench',
+         '--projects', str(args.projects), '--servers', str(args.servers),
+         '--tagged', str(args.tagged),
+         '--volumes-per-server', str(args.volumes_per_server)],
+        stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    if not line:
+        raise SystemExit('the simulator did not start')
+    return proc, json.loads(line)
+
+
+def control(url, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        f'{url}/_sim/{path}', data=data, method='POST' if data else 'GET',
+        headers={'Content-Type': 'application/json'})
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read() or b'null')
+
+
+def configure(state_path, auth_url, page_size):
+    conf = cfg.ConfigOpts()
+    staffeln_conf.register_opts(conf)
+    conf([], project='staffeln', default_config_files=[],
+         default_config_dirs=[])
+    conf.register_opts(ks_loading.get_auth_plugin_conf_options('password'),
+                       group='openstack')
+    conf.set_override('state_path', state_path)
+    for key, value in {
+            'auth_type': 'password', 'auth_url': auth_url,
+            'username': 'staffeln', 'password': 'secret',
+            'project_name': 'service', 'user_domain_name': 'Default',
+            'project_domain_name': 'Default', 'region_name': 'RegionOne',
+            'page_size': page_size}.items():
+        conf.set_override(key, value, group='openstack')
+    conf.set_override('max_in_flight', 100000, group='conductor')
+    conf.set_override('max_in_flight_per_project', 1000, group='conductor')
+    return conf
+
+
+def report(title, calls, seconds):
+    total = sum(calls.values())
+    print(f'{title}: {total} API calls in {seconds:.2f} s')
+    for key, count in sorted(calls.items(), key=lambda kv: -kv[1]):
+        print(f'  {count:7d}  {key}')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--projects', type=int, default=1000)
+    parser.add_argument('--servers', type=int, default=10000)
+    parser.add_argument('--tagged', type=int, default=2000)
+    parser.add_argument('--volumes-per-server', type=int, default=2)
+    parser.add_argument('--page-size', type=int, default=1000)
+    parser.add_argument('--start', action='store_true',
+                        help='also start every queued backup')
+    args = parser.parse_args()
+
+    t0 = time.monotonic()
+    proc, info = start_simulator(args)
+    print(f'simulator seeded in {time.monotonic() - t0:.1f} s: '
+          f'{info["seed"]}')
+    try:
+        with tempfile.TemporaryDirectory() as state_path:
+            conf = configure(state_path, info['auth_url'], args.page_size)
+            db_api.configure(conf)
+            migration.upgrade()
+            context = staffeln_context.get_admin_context()
+            cloud = openstack.Cloud(conf)
+            mgr = manager.Manager(conf, cloud, clock.Clock())
+            cloud.connections.service().authorize()
+            control(info['url'], 'calls/reset', {})
+
+            t0 = time.monotonic()
+            queued, candidates = mgr.discover_and_schedule(context)
+            elapsed = time.monotonic() - t0
+            calls = _calls(info['url'])
+            report(f'discovery + scheduling ({len(candidates)} volumes, '
+                   f'{len(queued)} queued)', calls, elapsed)
+
+            if args.start:
+                control(info['url'], 'calls/reset', {})
+                t0 = time.monotonic()
+                started = mgr.engine.start_queued(context)
+                elapsed = time.monotonic() - t0
+                report(f'starting {started} backups', _calls(info['url']),
+                       elapsed)
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            print(f'peak memory of the Staffeln process: {peak / 1024:.0f} '
+                  f'MiB')
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _calls(url):
+    return {f'{c["method"]} {c["path"]}': c['count']
+            for c in control(url, 'calls')['calls']}
+
+
+if __name__ == '__main__':
+    main()

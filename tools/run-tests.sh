@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Run Staffeln's whole test suite on this machine, from nothing:
+#
+#   lint, unit, functional (SQLite, MariaDB, PostgreSQL, Redis, RabbitMQ,
+#   the simulated cloud over HTTP), the contract tests against the simulator
+#   and the real cloud, and the integration tests against the real cloud.
+#
+# It installs what it needs (a virtualenv in .venv, the database servers'
+# Python drivers), starts the loopback services that are not running, and
+# starts the real Keystone/Nova/Cinder of ../shared/realcloud (or
+# $REALCLOUD_UP) for the integration tier, stopping it again on exit.
+#
+# usage: tools/run-tests.sh [lint|unit|functional|integration ...]
+#        (default: all tiers, in that order)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+TOP=$PWD
+VENV=${STAFFELN_VENV:-$TOP/.venv}
+REALCLOUD_UP=${REALCLOUD_UP:-$TOP/../shared/realcloud/up.sh}
+export REALCLOUD_DIR=${REALCLOUD_DIR:-/tmp/realcloud}
+TIERS=("$@")
+[ ${#TIERS[@]} -gt 0 ] || TIERS=(lint unit functional integration)
+T0=$(date +%s)
+say() { printf '\n=== [%4ss] %s\n' "$(( $(date +%s) - T0 ))" "$*"; }
+wants() { local t; for t in "${TIERS[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
+
+# ------------------------------------------------------------ real cloud
+realcloud_pid=
+realcloud_started=
+start_realcloud() {  # in the background: it takes a minute or two
+  [ -f "$REALCLOUD_UP" ] || { echo "no real cloud script at $REALCLOUD_UP"; return 1; }
+  (
+    for attempt in 1 2; do
+      bash "$REALCLOUD_UP" reset >/dev/null 2>&1 || true
+      # mariadb-install-db runs as the system's mysql user: let it write.
+      mkdir -p "$REALCLOUD_DIR/mysql" && chmod 777 "$REALCLOUD_DIR/mysql"
+      if bash "$REALCLOUD_UP" up; then exit 0; fi
+      echo "real cloud did not start (attempt $attempt)"
+    done
+    exit 1
+  ) >"$TOP/.realcloud-up.log" 2>&1 &
+  realcloud_pid=$!
+  realcloud_started=1
+}
+stop_realcloud() {
+  [ -n "$realcloud_started" ] || return 0
+  kill "$realcloud_pid" 2>/dev/null || true
+  bash "$REALCLOUD_UP" down >/dev/null 2>&1 || true
+}
+trap stop_realcloud EXIT
+wants integration && start_realcloud
+
+# ------------------------------------------------------------ services
+say "loopback services"
+port_open() { (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+ensure() {  # name port start-command...
+  local name=$1 port=$2; shift 2
+  port_open "$port" && return 0
+  echo "starting $name"
+  "$@" >/dev/null 2>&1 || true
+  for _ in $(seq 1 60); do port_open "$port" && return 0; sleep 1; done
+  echo "$name is not listening on 127.0.0.1:$port"; return 1
+}
+ensure PostgreSQL 5432 bash -c 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'
+ensure MariaDB 3306 start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+ensure Redis 6379 redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
+  --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+ensure RabbitMQ 5672 rabbitmq-server -detached
+
+# ------------------------------------------------------------ virtualenv
+say "virtualenv $VENV"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install -q -U pip
+"$VENV/bin/pip" install -q -r requirements.txt -r test-requirements.txt
+"$VENV/bin/pip" install -q --no-deps -e .
+PY=$VENV/bin/python
+
+PASSED=0; FAILED=0; SKIPPED=0
+run_stestr() {  # path [stestr option] [env...]: fails when a test fails or none ran
+  local path=$1 rc=0 out opts=(); shift
+  case "${1:-}" in --*) opts+=("$1"); shift ;; esac
+  out=$(mktemp)
+  env "$@" "$PY" -m stestr --test-path "$path" run "${opts[@]}" 2>&1 | tee "$out" || rc=$?
+  count() { sed -n "s/^ - $1: \([0-9]*\)$/\1/p" "$out" | tail -1; }
+  PASSED=$(( PASSED + $(count Passed || echo 0) + 0 ))
+  FAILED=$(( FAILED + $(count Failed || echo 0) + 0 ))
+  SKIPPED=$(( SKIPPED + $(count Skipped || echo 0) + 0 ))
+  rm -f "$out"
+  return "$rc"
+}
+
+failed=()
+
+wants lint && { say lint; "$VENV/bin/flake8" staffeln tools || failed+=(lint); }
+wants unit && { say unit; run_stestr staffeln/tests/unit || failed+=(unit); }
+if wants functional; then
+  say "functional (SQLite, MariaDB, PostgreSQL, simulated cloud)"
+  run_stestr staffeln/tests/functional || failed+=(functional)
+  say "contract (simulated cloud)"
+  run_stestr staffeln/tests/contract || failed+=(contract-sim)
+fi
+if wants integration; then
+  say "waiting for the real cloud"
+  if wait "$realcloud_pid"; then
+    say "contract (simulated and real cloud)"
+    # One test at a time: the real cloud is one small machine's worth.
+    run_stestr staffeln/tests/contract --concurrency=1 STAFFELN_REALCLOUD=1 || failed+=(contract-real)
+    say "integration (real cloud)"
+    run_stestr staffeln/tests/integration --concurrency=1 STAFFELN_REALCLOUD=1 || failed+=(integration)
+  else
+    cat "$TOP/.realcloud-up.log"; failed+=(realcloud-start)
+  fi
+fi
+
+say "done"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed tiers: ${failed[*]}"
+  echo "$PASSED passed, $(( FAILED > 0 ? FAILED : 1 )) failed, $SKIPPED skipped"
+  exit 1
+fi
+echo "all tiers passed: ${TIERS[*]}"
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
