@@ -2,6 +2,7 @@
 
 import functools
 import os
+import re
 import sys
 
 from oslo_config import cfg
@@ -12,16 +13,45 @@ from staffeln.db import api as db_api
 
 LOG = logging.getLogger(__name__)
 
+#: oslo.config names the file of a bad value in a LocationInfo repr.
+_LOCATION = re.compile(r"from LocationInfo\(.*?detail='([^']*)'\)")
+
 
 def prepare_service(argv: list, conf: cfg.ConfigOpts,
                     description: str | None = None) -> None:
     """Parse the configuration, set up logging and the database, once."""
     logging.register_options(conf)
+    logging.set_defaults(default_log_levels=logging.get_default_log_levels()
+                         + ['alembic=WARN'])
     conf(argv[1:], project='staffeln', prog=os.path.basename(argv[0]),
          description=description)
     logging.setup(conf, 'staffeln')
+    _validate(conf)
     _check_state_path(conf)
     db_api.configure(conf)
+
+
+def _validate(conf: cfg.ConfigOpts) -> None:
+    """Read every option once, so a bad value stops the start-up.
+
+    oslo.config converts values when they are first read; without this, a
+    bad duration in a config file would only fail deep inside a loop.
+    """
+    def read(group, name):
+        try:
+            return getattr(conf[group] if group else conf, name)
+        except (cfg.ConfigFileValueError, ValueError) as exc:
+            where = f'[{group or "DEFAULT"}] {name}'
+            message = _LOCATION.sub(r'in \1', str(exc))
+            raise exception.ConfigurationError(f'{where}: {message}')
+        except cfg.Error:
+            return None  # an option of a plugin that is not loaded
+
+    for name in conf:
+        value = read(None, name)
+        if isinstance(value, cfg.ConfigOpts.GroupAttr):
+            for opt in conf[name]:
+                read(name, opt)
 
 
 def _check_state_path(conf) -> None:

@@ -1,5 +1,7 @@
 """The conductor in-process against the simulated cloud and a real DB."""
 
+import os
+
 from keystoneauth1 import loading as ks_loading
 import testscenarios
 
@@ -77,6 +79,32 @@ class ConductorTestCase(base.TestCase):
         return self.sim.cloud.add_server(project.id, name, metadata=meta,
                                          tags=tags,
                                          volume_ids=[v.id for v in vols])
+
+    def write_config(self, **sections) -> str:
+        """A config file for Staffeln's commands run as processes.
+
+        It points at this test's database and simulated cloud; keyword
+        arguments add sections, e.g. ``conductor={'poll_interval': 1}``.
+        """
+        values = {
+            'DEFAULT': {'host': 'conductor-1',
+                        'state_path': self.conf.state_path},
+            'database': {'connection': self.db.url},
+            'openstack': {
+                'auth_type': 'password', 'auth_url': self.sim.auth_url,
+                'username': SERVICE_USER, 'password': SERVICE_PASSWORD,
+                'project_name': 'service', 'user_domain_name': 'Default',
+                'project_domain_name': 'Default',
+                'region_name': sim_fixture.REGION},
+        }
+        for section, options in sections.items():
+            values.setdefault(section, {}).update(options)
+        path = os.path.join(self.conf.state_path, 'staffeln.conf')
+        with open(path, 'w') as f:
+            for section, options in values.items():
+                f.write(f'[{section}]\n')
+                f.writelines(f'{k} = {v}\n' for k, v in options.items())
+        return path
 
     def tasks(self, **filters):
         return db_api.list_tasks(self.context, **filters)

@@ -13,12 +13,10 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 
 from staffeln.common import failpoints
 from staffeln.db import api as db_api
 from staffeln.db import states
-from staffeln.simcloud import fixture as sim_fixture
 from staffeln.tests.functional.conductor import base
 from staffeln.tests.functional import db_fixture
 
@@ -42,26 +40,8 @@ class TestCrashSafety(base.ConductorTestCase):
         self.servers = [self.server(acme, 'web', volumes=2),
                         self.server(acme, 'db'),
                         self.server(globex, 'app', volumes=2)]
-        self.config = os.path.join(self.conf.state_path, 'staffeln.conf')
-        with open(self.config, 'w') as f:
-            f.write(textwrap.dedent(f'''\
-                [DEFAULT]
-                host = conductor-1
-                state_path = {self.conf.state_path}
-                [database]
-                connection = {self.db.url}
-                [openstack]
-                auth_type = password
-                auth_url = {self.sim.auth_url}
-                username = {base.SERVICE_USER}
-                password = {base.SERVICE_PASSWORD}
-                project_name = service
-                user_domain_name = Default
-                project_domain_name = Default
-                region_name = {sim_fixture.REGION}
-                [conductor]
-                run_once_poll_interval = 0
-                '''))
+        self.config = self.write_config(
+            conductor={'run_once_poll_interval': 0})
 
     def run_once(self, failpoint=None):
         env = dict(os.environ)
