@@ -8,12 +8,10 @@ from oslo_config import cfg
 
 from staffeln.conf import api
 from staffeln.conf import conductor
-from staffeln.conf import coordination
 from staffeln.conf import database
 from staffeln.conf import default
 from staffeln.conf import notification
 from staffeln.conf import openstack
-from staffeln.conf import retention
 
 CONF = cfg.CONF
 
@@ -23,10 +21,8 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     database.register_opts(conf)
     openstack.register_opts(conf)
     conductor.register_opts(conf)
-    coordination.register_opts(conf)
     api.register_opts(conf)
     notification.register_opts(conf)
-    retention.register_opts(conf)
 
 
 register_opts(CONF)

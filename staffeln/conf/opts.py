@@ -7,15 +7,12 @@ from oslo_config import cfg
 from staffeln import conf as staffeln_conf
 from staffeln.conf import api
 from staffeln.conf import conductor
-from staffeln.conf import coordination
 from staffeln.conf import database
 from staffeln.conf import default
 from staffeln.conf import notification
 from staffeln.conf import openstack
-from staffeln.conf import retention
 
-_MODULES = (default, database, openstack, conductor, notification, api,
-            retention, coordination)
+_MODULES = (default, database, openstack, conductor, notification, api)
 
 
 def list_opts():
