@@ -25,6 +25,20 @@ DESCRIPTIONS = {scheduler.FULL: 'Full backup by Staffeln',
                 scheduler.INCREMENTAL: 'Incremental backup by Staffeln'}
 
 
+def check_name_template(template: str) -> None:
+    """Raise ConfigurationError unless ``template`` formats a name."""
+    sample = type('Task', (), {
+        'volume_name': 'volume', 'volume_id': 'id', 'server_name': 'server',
+        'server_id': 'id', 'project_id': 'id', 'backup_type': 'full'})
+    try:
+        backup_name(template, sample, datetime.datetime.now())
+    except (KeyError, IndexError, ValueError) as exc:
+        raise exception.ConfigurationError(
+            f'[conductor] backup_name_template {template!r} is not valid: '
+            f'{exc!r}; the fields are volume_name, volume_id, server_name, '
+            f'server_id, project_id, backup_type and timestamp')
+
+
 def backup_name(template: str, task, now: datetime.datetime) -> str:
     fields = {
         'volume_name': task.volume_name or task.volume_id,
@@ -47,6 +61,7 @@ class BackupEngine:
         self.clock = clock
         self.notifier = notifier
         self.host = conf.host
+        check_name_template(self.group.backup_name_template)
 
     # ------------------------------------------------------------ helpers
 
