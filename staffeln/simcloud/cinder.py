@@ -245,6 +245,26 @@ def import_backup() -> tuple[dict[str, Any], int]:
     return {'backup': views.backup_summary(backup)}, 201
 
 
+# -- services -----------------------------------------------------------------
+@route('/os-services')
+def list_services() -> dict[str, Any]:
+    """Cinder's services (admin only), filtered by ``binary`` and ``host``."""
+    if not web.context().is_admin:
+        raise errors.Forbidden("Policy doesn't allow "
+                               "volume_extension:services:index to be "
+                               "performed.")
+    sim = web.cloud()
+    wanted = web.params()
+    with sim.lock:
+        now = web.cinder_time(sim.now())
+        found = [dict(service, binary=binary, updated_at=now)
+                 for binary, service in sim.cinder_services.items()]
+    found = [s for s in found
+             if all(s[key] == wanted[key] for key in ('binary', 'host')
+                    if key in wanted)]
+    return {'services': found}
+
+
 # -- quotas -------------------------------------------------------------------
 def _usage_flag() -> bool:
     return flask.request.args.get('usage', 'false').lower() in (

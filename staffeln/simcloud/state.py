@@ -60,6 +60,13 @@ class Cloud:
         self.backup_outcomes = faults_mod.OutcomeQueue()
         self.delete_outcomes = faults_mod.OutcomeQueue()
         self.calls: Counter[tuple[str, str]] = Counter()
+        #: Cinder's services as ``os-services`` lists them, by binary.
+        self.cinder_services: dict[str, dict[str, Any]] = {
+            binary: {'host': host, 'zone': 'nova', 'status': 'enabled',
+                     'state': 'up', 'disabled_reason': None}
+            for binary, host in (('cinder-scheduler', 'simcloud'),
+                                 ('cinder-volume', 'simcloud@sim'),
+                                 ('cinder-backup', 'simcloud'))}
         self._events: list[tuple[datetime.datetime, int, Event]] = []
         self._seq = itertools.count()
         self.admin_project = self.add_project('admin')
@@ -194,6 +201,16 @@ class Cloud:
         """Cinder quota limits: ``backups=0``, ``backup_gigabytes=5``..."""
         with self.lock:
             self.quotas.set(project_id, **limits)
+
+    def set_service(self, binary: str, *, state: str | None = None,
+                    status: str | None = None) -> None:
+        """A Cinder service ``up`` or ``down``, ``enabled`` or ``disabled``."""
+        with self.lock:
+            service = self.cinder_services[binary]
+            if state is not None:
+                service['state'] = state
+            if status is not None:
+                service['status'] = status
 
     # -- planned outcomes ----------------------------------------------------
     def fail_next_backups(self, volume_id: str | None = None, count: int = 1,

@@ -250,3 +250,36 @@ class VolumePaginationTest(base.ContractTestCase):
         self.assertEqual(len(walked), len(set(walked)))
         self.assertTrue(mine <= set(walked), mine - set(walked))
         self.assertGreaterEqual(len(pages), 3)
+
+
+class ServiceListTest(base.ContractTestCase):
+    """``os-services``, which ``staffeln-status upgrade check`` reads."""
+
+    def test_admin_lists_the_backup_service(self) -> None:
+        response = self.target.admin.block_storage.get(
+            '/os-services?binary=cinder-backup')
+        self.assertEqual(200, response.status_code, response.text)
+        services = response.json()['services']
+        self.assertTrue(services)
+        for service in services:
+            self.assertEqual('cinder-backup', service['binary'])
+            self.assertIn(service['state'], ('up', 'down'))
+            self.assertIn(service['status'], ('enabled', 'disabled'))
+            self.assertIn('host', service)
+        self.assertIn('up', [s['state'] for s in services])
+
+    def test_unknown_binary_lists_nothing(self) -> None:
+        response = self.target.admin.block_storage.get(
+            '/os-services?binary=cinder-nothing')
+        self.assertEqual(200, response.status_code, response.text)
+        self.assertEqual({'services': []}, response.json())
+
+    def test_member_is_refused(self) -> None:
+        tenant = self.target.add_tenant()
+        response = tenant.conn.block_storage.get(
+            '/os-services?binary=cinder-backup')
+        self.assertEqual(403, response.status_code)
+        self.assertEqual(
+            {'forbidden': {'code': 403, 'message':
+                           "Policy doesn't allow volume_extension:services:"
+                           "index to be performed."}}, response.json())

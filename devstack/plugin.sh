@@ -1,0 +1,36 @@
+#!/bin/bash
+#
+# devstack/plugin.sh: dispatch devstack's phases to devstack/lib/staffeln.
+
+# Save trace setting
+_XTRACE_STAFFELN_PLUGIN=$(set +o | grep xtrace)
+set -o xtrace
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib/staffeln"
+
+if is_service_enabled staffeln-api staffeln-conductor; then
+    if [[ "$1" == "stack" && "$2" == "install" ]]; then
+        echo_summary "Installing Staffeln"
+        install_staffeln
+    elif [[ "$1" == "stack" && "$2" == "post-config" ]]; then
+        echo_summary "Configuring Staffeln"
+        create_staffeln_accounts
+        configure_staffeln
+        configure_cinder_for_staffeln
+        init_staffeln
+    elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
+        echo_summary "Starting Staffeln"
+        start_staffeln
+    fi
+
+    if [[ "$1" == "unstack" ]]; then
+        stop_staffeln
+    fi
+
+    if [[ "$1" == "clean" ]]; then
+        cleanup_staffeln
+    fi
+fi
+
+# Restore xtrace
+$_XTRACE_STAFFELN_PLUGIN
