@@ -71,7 +71,7 @@ ensure RabbitMQ 5672 rabbitmq-server -detached
 say "virtualenv $VENV"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q -U pip
-"$VENV/bin/pip" install -q -r requirements.txt -r test-requirements.txt
+"$VENV/bin/pip" install -q -r requirements.txt -r test-requirements.txt -r doc/requirements.txt
 "$VENV/bin/pip" install -q --no-deps -e .
 PY=$VENV/bin/python
 
@@ -91,7 +91,20 @@ run_stestr() {  # path [stestr option] [env...]: fails when a test fails or none
 
 failed=()
 
-wants lint && { say lint; "$VENV/bin/flake8" staffeln tools || failed+=(lint); }
+if wants lint; then
+  say "lint: flake8, bashate, docs, release notes, config and policy samples"
+  "$VENV/bin/flake8" staffeln tools || failed+=(flake8)
+  "$VENV/bin/bashate" devstack/plugin.sh devstack/lib/staffeln devstack/settings \
+    || failed+=(bashate)
+  "$VENV/bin/sphinx-build" -q -E -W --keep-going -b html doc/source doc/build/html \
+    || failed+=(docs)
+  "$VENV/bin/sphinx-build" -q -E -W --keep-going -b html releasenotes/source \
+    releasenotes/build/html || failed+=(releasenotes)
+  "$VENV/bin/oslo-config-generator" --config-file etc/staffeln/staffeln-config-generator.conf \
+    || failed+=(genconfig)
+  "$VENV/bin/oslopolicy-sample-generator" --config-file etc/staffeln/staffeln-policy-generator.conf \
+    || failed+=(genpolicy)
+fi
 wants unit && { say unit; run_stestr staffeln/tests/unit || failed+=(unit); }
 if wants functional; then
   say "functional (SQLite, MariaDB, PostgreSQL, simulated cloud)"

@@ -328,12 +328,13 @@ class Cloud:
     # -------------------------------------------------------- checks
 
     def check_all_projects_listing(self) -> None:
-        """Raise CloudError unless the service user lists every project's
-        servers (one request for one server; Nova answers 403 otherwise)."""
-        compute = self._service.compute
+        """Raise CloudError unless every project's servers can be listed.
 
+        One request for one server; Nova answers 403 to a non-admin.
+        """
         def fetch():
-            response = compute.get(
+            # Inside: the first use of a proxy authenticates.
+            response = self._service.compute.get(
                 '/servers/detail', params={'all_tenants': 1, 'limit': 1},
                 microversion=COMPUTE_MICROVERSION)
             sdk_exc.raise_from_response(response)
@@ -345,11 +346,9 @@ class Cloud:
         Each is ``{'role_id', 'domain_id', 'project_id'}`` (one of the two
         ids set). Assignments through groups are not listed.
         """
-        service = self._service
-        identity = service.identity
-
         def fetch():
-            response = identity.get('/role_assignments', params={
+            service = self._service
+            response = service.identity.get('/role_assignments', params={
                 'user.id': service.current_user_id,
                 'scope.OS-INHERIT:inherited_to': 'projects'})
             sdk_exc.raise_from_response(response)
@@ -366,11 +365,9 @@ class Cloud:
 
     def backup_services(self) -> list[dict]:
         """Cinder's ``cinder-backup`` services: host, status and state."""
-        storage = self._service.block_storage
-
         def fetch():
-            response = storage.get('/os-services',
-                                   params={'binary': 'cinder-backup'})
+            response = self._service.block_storage.get(
+                '/os-services', params={'binary': 'cinder-backup'})
             sdk_exc.raise_from_response(response)
             return [{'host': s.get('host'), 'status': s.get('status'),
                      'state': s.get('state')}
