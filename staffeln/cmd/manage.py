@@ -11,6 +11,7 @@ from staffeln.common import exception
 from staffeln.common import service as staffeln_service
 from staffeln.conductor import manager
 from staffeln.conductor import report
+from staffeln.conductor import retention
 from staffeln.conductor import summary
 from staffeln import conf as staffeln_conf
 from staffeln.db import migration
@@ -56,6 +57,8 @@ def run_once():
     mgr = _manager()
     result = mgr.run_once(staffeln_context.get_admin_context())
     print(summary.cycle(result))
+    if result.retention is not None:
+        print(retention.summary(result.retention))
     return 0 if result.ok else 1
 
 
@@ -70,6 +73,11 @@ def report_preview():
     _check_schema()
     return report.preview_command(CONF, CONF.command.project,
                                   CONF.command.format)
+
+
+def retention_preview():
+    _check_schema()
+    return retention.preview_command(CONF, CONF.command.project)
 
 
 def add_command_parsers(subparsers):
@@ -107,6 +115,17 @@ def add_command_parsers(subparsers):
                          default='text', help='Which part to render.')
     preview.set_defaults(func=report_preview)
 
+    retain = subparsers.add_parser('retention', help='Retention commands.')
+    retain_sub = retain.add_subparsers(dest='retention_command')
+    retain_sub.required = True
+    retain_preview = retain_sub.add_parser(
+        'preview', help='List what the next retention run would delete and '
+                        'which rule keeps each kept backup, deleting '
+                        'nothing.')
+    retain_preview.add_argument('--project',
+                                help='Only this project (its id).')
+    retain_preview.set_defaults(func=retention_preview)
+
 
 command_opt = cfg.SubCommandOpt('command', title='Commands',
                                 help='Available commands',
@@ -123,3 +142,7 @@ def main(argv=None):
     except exception.CloudError as exc:
         print(f'{argv[0]}: error: {exc}', file=sys.stderr)
         return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

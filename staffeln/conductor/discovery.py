@@ -11,6 +11,7 @@ from oslo_log import log as logging
 
 from staffeln.common import openstack
 from staffeln.conductor import policy
+from staffeln.conductor import retention_policy
 
 LOG = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class Candidate:
             'retention': {
                 key: self.server.metadata.get(key)
                 for key in (policy.RETENTION_KEY, policy.KEEP_KEY)},
-            'policy_errors': '; '.join(self.problems) or None,
+            'policy_errors': '\n'.join(self.problems) or None,
         }
 
 
@@ -65,10 +66,16 @@ def discover(cloud, conf) -> list[Candidate]:
     candidates = []
     seen = set()
     per_project: dict[str, int] = {}
+    retention_default, retention_bounds = retention_policy.from_conf(
+        conf.retention)
     for server in servers:
         interval = policy.backup_interval(
             server.metadata, group.backup_interval,
             group.min_backup_interval, group.max_backup_interval)
+        retention = retention_policy.resolve(
+            {key: server.metadata.get(key)
+             for key in (policy.RETENTION_KEY, policy.KEEP_KEY)},
+            retention_default, retention_bounds)
         for volume_id in server.volume_ids:
             if volume_id in seen:
                 continue  # attached to several servers: backed up once
@@ -84,6 +91,8 @@ def discover(cloud, conf) -> list[Candidate]:
                 interval_s=int(interval.value.total_seconds()))
             if interval.problem:
                 candidate.problems.append(interval.problem)
+            # Reported at every discovery, not only when retention runs.
+            candidate.problems.extend(retention.problems)
             candidate.skip_reason = _skip_reason(volume, group)
             if candidate.eligible and group.max_volumes_per_project:
                 count = per_project.get(volume.project_id, 0) + 1

@@ -12,6 +12,7 @@ from staffeln.common import openstack
 from staffeln.conductor import backups
 from staffeln.conductor import discovery
 from staffeln.conductor import report
+from staffeln.conductor import retention as retention_mod
 from staffeln.conductor import scheduler
 from staffeln.db import api as db_api
 from staffeln.db import states
@@ -28,6 +29,7 @@ class CycleResult:
     errors: list = dataclasses.field(default_factory=list)
     tasks: list = dataclasses.field(default_factory=list)
     reports: list = dataclasses.field(default_factory=list)
+    retention: retention_mod.RetentionResult | None = None
 
     @property
     def failed(self) -> list:
@@ -37,7 +39,8 @@ class CycleResult:
     @property
     def ok(self) -> bool:
         return (not self.errors and not self.failed and
-                all(r.status != report.FAILED for r in self.reports))
+                all(r.status != report.FAILED for r in self.reports) and
+                not (self.retention and self.retention.errors))
 
 
 class Manager:
@@ -50,6 +53,7 @@ class Manager:
         self.notifier = notifier
         self.reporter = reporter
         self.engine = backups.BackupEngine(conf, cloud, clock, notifier)
+        self.retainer = retention_mod.Retention(conf, cloud, clock, notifier)
 
     @classmethod
     def build(cls, conf, clock) -> 'Manager':
@@ -64,6 +68,10 @@ class Manager:
         if self.reporter is None:
             return []
         return self.reporter.run(context)
+
+    def retention(self, context) -> retention_mod.RetentionResult:
+        """Delete the backups the retention policy no longer keeps."""
+        return self.retainer.run(context)
 
     def discover_and_schedule(self, context) -> tuple[list, list]:
         """One discovery and scheduling pass; returns (queued, candidates)."""
@@ -147,6 +155,11 @@ class Manager:
             self.clock.sleep(interval)
         self.engine.cleanup(context)
         result.tasks = [db_api.get_task(context, i) for i in ids]
+        try:
+            result.retention = self.retention(context)
+        except exception.CloudError as exc:
+            LOG.error('Retention failed: %s', exc)
+            result.errors.append(f'retention failed: {exc}')
         result.reports = self.report(context)
         self.cloud.end_cycle()
         return result

@@ -12,6 +12,7 @@ from staffeln.conf import database
 from staffeln.conf import default
 from staffeln.conf import notification
 from staffeln.conf import openstack
+from staffeln.conf import retention
 
 CONF = cfg.CONF
 
@@ -23,6 +24,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     conductor.register_opts(conf)
     api.register_opts(conf)
     notification.register_opts(conf)
+    retention.register_opts(conf)
 
 
 register_opts(CONF)

@@ -11,8 +11,10 @@ from staffeln.conf import database
 from staffeln.conf import default
 from staffeln.conf import notification
 from staffeln.conf import openstack
+from staffeln.conf import retention
 
-_MODULES = (default, database, openstack, conductor, notification, api)
+_MODULES = (default, database, openstack, conductor, notification, api,
+            retention)
 
 
 def list_opts():

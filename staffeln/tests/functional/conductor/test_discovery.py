@@ -93,3 +93,17 @@ class TestDiscovery(base.ConductorTestCase):
         # version discovery of compute and block storage.
         self.assertLessEqual(
             many, math.ceil(servers / page) + math.ceil(volumes / page) + 5)
+
+    def test_override_problems_are_recorded_at_discovery(self):
+        project = self.tenant('acme')
+        server = self.server(project, 'web', metadata={
+            'backup_interval': 'often', 'backup_retention': '1d',
+            'backup_keep': 'daily=7'})
+        self.make_manager().discover_and_schedule(self.context)
+        volume = db_api.get_volume(self.context, server.volume_ids[0])
+        problems = volume.policy_errors.splitlines()
+        self.assertEqual(2, len(problems), problems)
+        self.assertIn("backup_interval ignored: 'often' is not a duration",
+                      problems[0])
+        self.assertIn('backup_retention 1d is shorter than the minimum 1w',
+                      problems[1])
