@@ -11,7 +11,7 @@ from staffeln.common import exception
 from staffeln.common import service as staffeln_service
 from staffeln.conductor import manager
 from staffeln.conductor import report
-from staffeln.conductor import retention
+from staffeln.conductor import retention_preview
 from staffeln.conductor import summary
 from staffeln import conf as staffeln_conf
 from staffeln.db import migration
@@ -58,7 +58,7 @@ def run_once():
     result = mgr.run_once(staffeln_context.get_admin_context())
     print(summary.cycle(result))
     if result.retention is not None:
-        print(retention.summary(result.retention))
+        print(retention_preview.summary(result.retention))
     return 0 if result.ok else 1
 
 
@@ -75,9 +75,9 @@ def report_preview():
                                   CONF.command.format)
 
 
-def retention_preview():
+def preview_retention():
     _check_schema()
-    return retention.preview_command(CONF, CONF.command.project)
+    return retention_preview.preview_command(CONF, CONF.command.project)
 
 
 def add_command_parsers(subparsers):
@@ -124,7 +124,7 @@ def add_command_parsers(subparsers):
                         'nothing.')
     retain_preview.add_argument('--project',
                                 help='Only this project (its id).')
-    retain_preview.set_defaults(func=retention_preview)
+    retain_preview.set_defaults(func=preview_retention)
 
 
 command_opt = cfg.SubCommandOpt('command', title='Commands',

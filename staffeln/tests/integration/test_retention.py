@@ -22,6 +22,7 @@ from staffeln.common import exception
 from staffeln.common import openstack
 from staffeln.conductor import manager
 from staffeln.conductor import retention
+from staffeln.conductor import retention_preview
 from staffeln.db import api as db_api
 from staffeln.db import states
 from staffeln.tests import base as test_base
@@ -113,8 +114,9 @@ class TestRetention(base.IntegrationTestCase, test_base.TestCase):
         runner = retention.Retention(self.conf, self.make_cloud(),
                                      self.clock)
         out = io.StringIO()
-        retention.preview_command(self.conf, tenant.project_id, out=out,
-                                  cloud=runner.cloud, clock=self.clock)
+        retention_preview.preview_command(
+            self.conf, tenant.project_id, out=out, cloud=runner.cloud,
+            clock=self.clock)
         self.assertIn('3 backups, 1 kept, 2 to delete', out.getvalue())
         self.assertEqual([], self.delete_calls)
 

@@ -3,7 +3,7 @@
 import datetime
 import io
 
-from staffeln.conductor import retention
+from staffeln.conductor import retention_preview
 from staffeln.db import api as db_api
 from staffeln.db import states
 from staffeln.tests.functional.retention import base
@@ -391,7 +391,7 @@ class TestPreview(base.RetentionTestCase):
 
         out = io.StringIO()
         cloud = self.make_retention().cloud
-        self.assertEqual(0, retention.preview_command(
+        self.assertEqual(0, retention_preview.preview_command(
             self.conf, project.id, out=out, cloud=cloud, clock=self.clock))
         text = out.getvalue()
         self.assertIn('Retention preview: 20 backups, 14 kept, 6 to delete.',
@@ -400,6 +400,7 @@ class TestPreview(base.RetentionTestCase):
         self.assertIn("backup_keep ignored: 'nonsense'", text)
 
         other = io.StringIO()
-        retention.preview_command(self.conf, 'no-such-project', out=other,
-                                  cloud=cloud, clock=self.clock)
+        retention_preview.preview_command(
+            self.conf, 'no-such-project', out=other, cloud=cloud,
+            clock=self.clock)
         self.assertIn('0 backups', other.getvalue())

@@ -7,6 +7,7 @@ from staffeln.common import clock as clock_mod
 from staffeln.common import exception
 from staffeln.conductor import retention
 from staffeln.conductor import retention_policy as rp
+from staffeln.conductor import retention_preview
 from staffeln.tests import base
 
 UTC = datetime.timezone.utc
@@ -89,7 +90,7 @@ class TestRenderPreview(base.TestCase):
                                              time=now - DAY))
         problem = retention.Problem('0123456789abcdef', 'vol-1', 's1', 'web',
                                     'backup_keep ignored: nonsense')
-        text = retention.render_preview(
+        text = retention_preview.render_preview(
             [(newer, True, 'within 2w'), (task, False, 'older than 2w')],
             [problem], now, ['cannot tell'])
         lines = text.splitlines()
@@ -107,7 +108,7 @@ class TestRenderPreview(base.TestCase):
         self.assertEqual('ERROR: cannot tell', lines[-1])
 
     def test_empty(self):
-        text = retention.render_preview(
+        text = retention_preview.render_preview(
             [], [], datetime.datetime(2026, 1, 1, tzinfo=UTC))
         self.assertIn('0 backups, 0 kept, 0 to delete', text)
         self.assertIn('(none)', text)
