@@ -12,6 +12,10 @@ import uuid
 import fixtures
 from keystoneauth1 import loading as ks_loading
 
+from staffeln.common import context as staffeln_context
+from staffeln.tests import base as test_base
+from staffeln.tests.functional import db_fixture
+from staffeln.tests.integration import base
 from staffeln.tests import realcloud
 
 
@@ -54,3 +58,24 @@ class ServiceUser(fixtures.Fixture):
                 'project_domain_name': 'Default',
                 'region_name': creds.region}.items():
             conf.set_override(key, value, group='openstack')
+
+
+class StaffelnTestCase(base.IntegrationTestCase, test_base.TestCase):
+    """Staffeln against the real cloud: its own database and service user.
+
+    Servers are opted in with a metadata key of the test's own
+    (``self.key``), so tests running beside it never back up its servers,
+    nor it theirs.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.requires_compute()
+        self.useFixture(db_fixture.Database('sqlite'))
+        self.service = self.useFixture(ServiceUser(self.cloud.admin))
+        self.service.configure(self.conf)
+        self.key = f'backup-{uuid.uuid4().hex[:8]}'
+        self.flags(group='conductor', backup_metadata_key=self.key,
+                   full_backup_depth=1, run_once_poll_interval=2,
+                   backup_timeout='10min')
+        self.context = staffeln_context.get_admin_context()

@@ -9,35 +9,19 @@ volumes forced, and ``last-backup-time`` set on the servers.
 
 from __future__ import annotations
 
-import uuid
 
 from staffeln.common import clock
-from staffeln.common import context as staffeln_context
 from staffeln.conductor import manager
 from staffeln.db import states
-from staffeln.tests import base as test_base
-from staffeln.tests.functional import db_fixture
-from staffeln.tests.integration import base
 from staffeln.tests.integration import service_user
 
 
-class TestBackupCycle(base.IntegrationTestCase, test_base.TestCase):
+class TestBackupCycle(service_user.StaffelnTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        self.requires_compute()
-        self.useFixture(db_fixture.Database('sqlite'))
-        self.service = self.useFixture(service_user.ServiceUser(
-            self.cloud.admin))
-        self.service.configure(self.conf)
-        # A key of this test's own: servers of tests running beside it
-        # are not opted in here.
-        self.key = f'backup-{uuid.uuid4().hex[:8]}'
-        self.flags(group='conductor', backup_metadata_key=self.key,
-                   backup_interval='0s', min_backup_interval='0s',
-                   full_backup_depth=1, run_once_poll_interval=2,
-                   backup_timeout='10min')
-        self.context = staffeln_context.get_admin_context()
+        self.flags(group='conductor', backup_interval='0s',
+                   min_backup_interval='0s')
 
     def run_once(self):
         mgr = manager.Manager.build(self.conf, clock.Clock())

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import datetime
 import io
-import uuid
 
 from openstack import exceptions as os_exc
 
 from staffeln.common import clock
-from staffeln.common import context as staffeln_context
 from staffeln.common import exception
 from staffeln.common import openstack
 from staffeln.conductor import manager
@@ -25,9 +23,6 @@ from staffeln.conductor import retention
 from staffeln.conductor import retention_preview
 from staffeln.db import api as db_api
 from staffeln.db import states
-from staffeln.tests import base as test_base
-from staffeln.tests.functional import db_fixture
-from staffeln.tests.integration import base
 from staffeln.tests.integration import service_user
 
 DAY = datetime.timedelta(days=1)
@@ -46,24 +41,12 @@ class ShiftedClock(clock.Clock):
         self.offset += delta
 
 
-class TestRetention(base.IntegrationTestCase, test_base.TestCase):
+class TestRetention(service_user.StaffelnTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        self.requires_compute()
-        self.useFixture(db_fixture.Database('sqlite'))
-        self.service = self.useFixture(service_user.ServiceUser(
-            self.cloud.admin))
-        self.service.configure(self.conf)
-        # A key of this test's own: servers of tests running beside it
-        # are not opted in here.
-        self.key = f'backup-{uuid.uuid4().hex[:8]}'
-        self.flags(group='conductor', backup_metadata_key=self.key,
-                   full_backup_depth=1, run_once_poll_interval=2,
-                   backup_timeout='10min')
         self.flags(group='retention', delete_poll_interval=1,
                    delete_wait='5min')
-        self.context = staffeln_context.get_admin_context()
         self.clock = ShiftedClock()
         #: (backup id, HTTP status or None) of every delete retention sent.
         self.delete_calls: list = []
