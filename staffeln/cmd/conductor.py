@@ -1,25 +1,43 @@
 """staffeln-conductor: the backup daemon."""
 
+import os
 import sys
 
+from oslo_log import log as logging
 from oslo_service import service
 
 from staffeln.common import clock
+from staffeln.common import coordination
 from staffeln.common import service as staffeln_service
 from staffeln.conductor import manager
 from staffeln.conductor import service as conductor_service
 from staffeln import conf as staffeln_conf
 
 CONF = staffeln_conf.CONF
+LOG = logging.getLogger(__name__)
 
 
 @staffeln_service.run
 def main(argv=None):
     argv = sys.argv if argv is None else argv
     staffeln_service.prepare_service(argv, CONF)
+    try:
+        # Two live conductors must not share a host name: each would release
+        # the other's claims when it starts.
+        coordination.Coordinator(
+            CONF, member_id=f'{CONF.host}.starting.{os.getpid()}'
+        ).check_name()
+    except coordination.CoordinationError as exc:
+        LOG.warning('Cannot check that no other conductor is named %s: %s',
+                    CONF.host, exc)
+    coordinator = coordination.Coordinator(CONF)
     mgr = manager.Manager.build(CONF, clock.Clock())
     launcher = service.launch(
-        CONF, conductor_service.ConductorService(CONF, mgr),
+        CONF, conductor_service.ConductorService(CONF, mgr, coordinator),
         restart_method='mutate')
     launcher.wait()
     return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,12 +1,15 @@
 """staffeln-manage: database migrations and one-shot operator commands."""
 
+import json
 import sys
 
 from oslo_config import cfg
+from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from staffeln.common import clock
 from staffeln.common import context as staffeln_context
+from staffeln.common import coordination
 from staffeln.common import exception
 from staffeln.common import service as staffeln_service
 from staffeln.conductor import manager
@@ -80,6 +83,20 @@ def preview_retention():
     return retention_preview.preview_command(CONF, CONF.command.project)
 
 
+def conductors():
+    # No schema check here: it logs, and --json prints to stdout.
+    try:
+        data = coordination.overview(CONF,
+                                     staffeln_context.get_admin_context())
+    except (sa.exc.SQLAlchemyError, db_exc.DBError) as exc:
+        cause = getattr(exc, 'orig', None) or exc
+        raise exception.ConfigurationError(
+            f'cannot read the tasks from the database: {cause}')
+    print(json.dumps(data, indent=2) if CONF.command.json
+          else coordination.render(data))
+    return 1 if data['error'] else 0
+
+
 def add_command_parsers(subparsers):
     db = subparsers.add_parser('db', help='Database schema commands.')
     db_sub = db.add_subparsers(dest='db_command')
@@ -102,6 +119,13 @@ def add_command_parsers(subparsers):
     show = subparsers.add_parser(
         'plan', help='Show what the next cycle would do, changing nothing.')
     show.set_defaults(func=plan)
+
+    members = subparsers.add_parser(
+        'conductors', help='List the live conductors, the leader, and the '
+                           'tasks in each state.')
+    members.add_argument('--json', action='store_true',
+                         help='Print the same as JSON.')
+    members.set_defaults(func=conductors)
 
     reports = subparsers.add_parser('report', help='Email digest commands.')
     reports_sub = reports.add_subparsers(dest='report_command')

@@ -1,54 +1,142 @@
-"""The conductor daemon: periodic loops under oslo.service (threading)."""
+"""The conductor daemon: periodic loops under oslo.service (threading).
+
+Every conductor runs the backup loop (recover, poll, start, clean up); each
+task it touches is claimed with one conditional UPDATE, so any number of
+conductors share the work. Only the leader (see
+:mod:`staffeln.common.coordination`) runs the leader steps: discovery and
+scheduling, reports, and retention. A conductor that becomes the leader
+runs every leader step at once, then each at its own interval.
+"""
+
+import dataclasses
+import time
+from typing import Any, Callable
 
 from oslo_log import log as logging
 from oslo_service import service
 
 from staffeln.common import context as staffeln_context
+from staffeln.common import coordination
 from staffeln.common import exception
 
 LOG = logging.getLogger(__name__)
 
+#: Seconds between two checks of whether a leader step is due.
+LEADER_TICK = 1.0
+
+
+@dataclasses.dataclass
+class LeaderStep:
+    """A loop that only the leader runs: ``run(context)`` every interval."""
+
+    name: str
+    interval: float
+    run: Callable[[Any], Any]
+    #: The leadership term of the last run, and when it started.
+    term: int = 0
+    last_run: float | None = None
+
+
+def leader_steps(conf, manager) -> list[LeaderStep]:
+    """The leader's steps: discovery and scheduling, reports, retention.
+
+    Retention joins them as soon as the manager has a ``retention(context)``
+    method, run every ``[retention] retention_interval``.
+    """
+    interval = conf.conductor.discovery_interval
+
+    def discover(context):
+        queued, _ = manager.discover_and_schedule(context)
+        LOG.info('Discovery queued %d backups', len(queued))
+
+    steps = [LeaderStep('discovery', interval, discover),
+             LeaderStep('report', interval, manager.report)]
+    retention = getattr(manager, 'retention', None)
+    if retention is not None:
+        steps.append(LeaderStep('retention',
+                                conf.retention.retention_interval,
+                                retention))
+    return steps
+
 
 class ConductorService(service.Service):
-    """Runs the discovery and backup loops until stopped.
+    """Runs the heartbeat, the leader steps and the backup loop.
 
     Every state change is one database UPDATE, so stopping between two
-    steps (SIGTERM) leaves no half-written state.
+    steps (SIGTERM) leaves no half-written state; a stopping leader
+    releases the leadership at once.
     """
 
-    def __init__(self, conf, manager):
+    def __init__(self, conf, manager, coordinator,
+                 steps: list[LeaderStep] | None = None,
+                 monotonic: Callable[[], float] = time.monotonic):
         super().__init__()
         self.conf = conf
         self.manager = manager
-        self.context = staffeln_context.get_admin_context()
+        self.coordinator = coordinator
+        self.steps = leader_steps(conf, manager) if steps is None else steps
+        self._monotonic = monotonic
 
     def start(self):
         super().start()
         LOG.info('Conductor %s starting', self.conf.host)
-        self.manager.engine.recover(self.context, startup=True)
-        group = self.conf.conductor
-        self.tg.add_timer(group.discovery_interval, self._guard,
-                          0, self._discover)
-        self.tg.add_timer(group.poll_interval, self._guard,
-                          0, self._backups)
+        try:
+            # Before the start-up recovery, which releases the claims held
+            # under this host name: this takes the name's lock first.
+            self.coordinator.start()
+        except coordination.CoordinationError as exc:
+            LOG.error('Coordination is unavailable; this conductor runs '
+                      'backups but does not lead until it answers: %s', exc)
+        self.manager.engine.recover(staffeln_context.get_admin_context(),
+                                    startup=True)
+        self.tg.add_timer_args(self.conf.coordination.heartbeat_interval,
+                               self._guard, args=('heartbeat', self.heartbeat),
+                               initial_delay=0)
+        for step in self.steps:
+            self.tg.add_dynamic_timer_args(self._leader_loop, args=(step,),
+                                           initial_delay=0)
+        self.tg.add_timer_args(self.conf.conductor.poll_interval, self._guard,
+                               args=('backups', self.backups),
+                               initial_delay=0)
 
-    def _discover(self):
-        queued, _ = self.manager.discover_and_schedule(self.context)
-        LOG.info('Discovery queued %d backups', len(queued))
-        self.manager.report(self.context)
+    def heartbeat(self) -> None:
+        self.coordinator.heartbeat()
 
-    def _backups(self):
-        self.manager.backup_step(self.context)
+    def backups(self) -> None:
+        self.manager.backup_step(staffeln_context.get_admin_context())
 
-    def _guard(self, step):
+    def _leader_loop(self, step: LeaderStep) -> float:
+        self.leader_tick(step)
+        return LEADER_TICK
+
+    def leader_tick(self, step: LeaderStep) -> bool:
+        """Run ``step`` if this conductor leads and it is due.
+
+        A step is due when this conductor became the leader since its last
+        run, or when its interval has passed. Returns whether it ran.
+        """
+        if not self.coordinator.is_leader:
+            return False
+        term = self.coordinator.term
+        now = self._monotonic()
+        if (step.term == term and step.last_run is not None
+                and now - step.last_run < step.interval):
+            return False
+        step.term, step.last_run = term, now
+        self._guard(step.name, step.run,
+                    staffeln_context.get_admin_context())
+        return True
+
+    def _guard(self, name: str, func, *args) -> None:
         """Keep a loop alive through the failure of one of its runs."""
         try:
-            step()
+            func(*args)
         except exception.CloudError as exc:
-            LOG.warning('%s did not finish: %s', step.__name__, exc)
+            LOG.warning('%s did not finish: %s', name, exc)
         except Exception:
-            LOG.exception('%s failed', step.__name__)
+            LOG.exception('%s failed', name)
 
     def stop(self, graceful=True):
         LOG.info('Conductor %s stopping', self.conf.host)
         super().stop(graceful=graceful)
+        self.coordinator.stop()

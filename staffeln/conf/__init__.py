@@ -8,6 +8,7 @@ from oslo_config import cfg
 
 from staffeln.conf import api
 from staffeln.conf import conductor
+from staffeln.conf import coordination
 from staffeln.conf import database
 from staffeln.conf import default
 from staffeln.conf import notification
@@ -22,6 +23,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     database.register_opts(conf)
     openstack.register_opts(conf)
     conductor.register_opts(conf)
+    coordination.register_opts(conf)
     api.register_opts(conf)
     notification.register_opts(conf)
     retention.register_opts(conf)

@@ -7,6 +7,7 @@ from oslo_config import cfg
 from staffeln import conf as staffeln_conf
 from staffeln.conf import api
 from staffeln.conf import conductor
+from staffeln.conf import coordination
 from staffeln.conf import database
 from staffeln.conf import default
 from staffeln.conf import notification
@@ -14,7 +15,7 @@ from staffeln.conf import openstack
 from staffeln.conf import retention
 
 _MODULES = (default, database, openstack, conductor, notification, api,
-            retention)
+            retention, coordination)
 
 
 def list_opts():
