@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark one discovery + scheduling cycle against the simulated cloud.
 
-Starts ``staffeln-simcloud`` as a separate process seeded with P projects
+Starts the simulated cloud (``python -m staffeln.tests.simcloud``) as a
+separate process seeded with P projects
 and S servers (T of them opted in, V volumes each), points Staffeln at it
 with an SQLite database, and measures one discovery + scheduling pass (and,
 with ``--start``, starting every queued backup): the API calls the
@@ -13,7 +14,6 @@ simulator received, per path, and the wall time.
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -34,10 +34,9 @@ from staffeln.db import migration
 
 
 def start_simulator(args):
-    simcloud = os.path.join(os.path.dirname(sys.executable),
-                            'staffeln-simcloud')
     proc = subprocess.Popen(
-        [simcloud, '--port', '0', '--seed', 'bench',
+        [sys.executable, '-m', 'staffeln.tests.simcloud', '--port', '0',
+         '--seed', 'bench',
          '--projects', str(args.projects), '--servers', str(args.servers),
          '--tagged', str(args.tagged),
          '--volumes-per-server', str(args.volumes_per_server)],

@@ -2,9 +2,10 @@
 """Scale benchmark: one whole cycle with one or several conductors.
 
 For every number of servers S, of projects P and of conductors C, this
-starts ``staffeln-simcloud`` as a separate process (S servers over P
-projects, a fraction of them opted in, each with its volumes), a fresh
-PostgreSQL database, and C conductor processes, and measures one cycle:
+starts the simulated cloud (``python -m staffeln.tests.simcloud``) as a
+separate process (S servers over P projects, a fraction of them opted in,
+each with its volumes), a fresh PostgreSQL database, and C conductor
+processes, and measures one cycle:
 
 1. discovery and scheduling, by one conductor (the leader);
 2. every conductor starts queued backups until none is left;
@@ -150,11 +151,10 @@ def calls(url: str) -> dict:
 
 
 def start_simulator(servers, projects, tagged, volumes):
-    simcloud = os.path.join(os.path.dirname(sys.executable),
-                            'staffeln-simcloud')
     started = time.monotonic()
     proc = subprocess.Popen(
-        [simcloud, '--port', '0', '--seed', 'bench',
+        [sys.executable, '-m', 'staffeln.tests.simcloud', '--port', '0',
+         '--seed', 'bench',
          '--projects', str(projects), '--servers', str(servers),
          '--tagged', str(tagged), '--volumes-per-server', str(volumes),
          '--backup-duration', str(BACKUP_DURATION)],

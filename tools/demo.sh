@@ -15,7 +15,7 @@ if [ ! -x "$VENV/bin/staffeln-manage" ]; then
 fi
 WORK=$(mktemp -d)
 PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$VENV/bin/staffeln-simcloud" --port "$PORT" --seed demo --realtime \
+"$VENV/bin/python" -m staffeln.tests.simcloud --port "$PORT" --seed demo --realtime \
   --backup-duration 2 >"$WORK/simcloud.log" 2>&1 &
 SIM=$!
 trap 'kill $SIM 2>/dev/null; rm -rf "$WORK"' EXIT

@@ -18,8 +18,8 @@ import uuid
 import fixtures
 import openstack
 
-from staffeln.simcloud import fixture as sim_fixture
 from staffeln.tests import realcloud
+from staffeln.tests.simcloud import fixture as sim_fixture
 
 Connection = openstack.connection.Connection
 

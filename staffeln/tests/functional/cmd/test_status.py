@@ -15,10 +15,10 @@ import testscenarios
 from staffeln.cmd import status
 from staffeln.common import openstack
 from staffeln.db import migration
-from staffeln.simcloud import fixture as sim_fixture
 from staffeln.tests import base
 from staffeln.tests.functional.conductor import base as conductor_base
 from staffeln.tests.functional import db_fixture
+from staffeln.tests.simcloud import fixture as sim_fixture
 
 load_tests = testscenarios.load_tests_apply_scenarios
 

@@ -10,9 +10,9 @@ from staffeln.common import context as staffeln_context
 from staffeln.common import openstack
 from staffeln.conductor import manager
 from staffeln.db import api as db_api
-from staffeln.simcloud import fixture as sim_fixture
 from staffeln.tests import base
 from staffeln.tests.functional import db_fixture
+from staffeln.tests.simcloud import fixture as sim_fixture
 
 load_tests = testscenarios.load_tests_apply_scenarios
 

@@ -3,8 +3,8 @@
 import math
 
 from staffeln.db import api as db_api
-from staffeln.simcloud import fixture as sim_fixture
 from staffeln.tests.functional.conductor import base
+from staffeln.tests.simcloud import fixture as sim_fixture
 
 load_tests = base.load_tests
 

@@ -1,9 +1,10 @@
 """Real processes for the HA tests: the simulator and conductors.
 
-The simulator runs as ``staffeln-simcloud`` (its clock moved through
-``/_sim``), each conductor as ``staffeln-conductor`` with its own config
-file, log file and process group, so that SIGKILL takes down the whole
-conductor (oslo.service's master and its worker) like a power cut.
+The simulator runs as a process (``python -m staffeln.tests.simcloud``, its
+clock moved through ``/_sim``), each conductor as ``staffeln-conductor``
+with its own config file, log file and process group, so that SIGKILL
+takes down the whole conductor (oslo.service's master and its worker)
+like a power cut.
 """
 
 import json
@@ -18,14 +19,14 @@ import fixtures
 import requests
 import testtools
 
-from staffeln.simcloud import seed
+from staffeln.tests.simcloud import seed
 
 REDIS_URL = os.environ.get('STAFFELN_TEST_REDIS_URL',
                            'redis://127.0.0.1:6379')
 
 
 class SimProcess(fixtures.Fixture):
-    """``staffeln-simcloud --seed bench`` on a free port."""
+    """``python -m staffeln.tests.simcloud --seed bench`` on a free port."""
 
     def __init__(self, servers: int, projects: int = 10,
                  volumes_per_server: int = 1):
@@ -36,13 +37,13 @@ class SimProcess(fixtures.Fixture):
 
     def _setUp(self):
         self.process = subprocess.Popen(
-            [sys.executable, '-m', 'staffeln.simcloud.server', '--port', '0',
+            [sys.executable, '-m', 'staffeln.tests.simcloud', '--port', '0',
              *self.args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True)
         self.addCleanup(_stop, self.process)
         line = self.process.stdout.readline()
         if not line:
-            raise RuntimeError('staffeln-simcloud did not start: '
+            raise RuntimeError('the simulated cloud did not start: '
                                + self.process.stderr.read())
         info = json.loads(line)
         self.url = info['url']

@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 from staffeln.db import states
-from staffeln.simcloud import fixture as sim_fixture
 from staffeln.tests.functional.conductor import base as conductor_base
 from staffeln.tests.functional.retention import base
+from staffeln.tests.simcloud import fixture as sim_fixture
 
 load_tests = base.load_tests
 MANAGE = os.path.join(os.path.dirname(sys.executable), 'staffeln-manage')

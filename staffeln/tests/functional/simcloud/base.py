@@ -7,7 +7,7 @@ from typing import Any
 import openstack.connection
 import testtools
 
-from staffeln.simcloud import fixture
+from staffeln.tests.simcloud import fixture
 
 
 class SimCloudTestCase(testtools.TestCase):

@@ -1,4 +1,4 @@
-"""The /_sim control API and the staffeln-simcloud console script."""
+"""The /_sim control API and the simulator run as a process."""
 
 import json
 import os
@@ -64,7 +64,7 @@ class TestConsoleScript(base.SimCloudTestCase):
 
     def test_serves_until_sigterm(self):
         proc = subprocess.Popen(
-            [sys.executable, '-m', 'staffeln.simcloud.server', '--port', '0',
+            [sys.executable, '-m', 'staffeln.tests.simcloud', '--port', '0',
              '--seed', 'demo', '--backup-duration', '5'],
             stdout=subprocess.PIPE, text=True,
             env={**os.environ, 'PYTHONUNBUFFERED': '1'})

@@ -2,8 +2,8 @@
 
 import urllib.parse
 
-from staffeln.simcloud import seed
 from staffeln.tests.functional.simcloud import base
+from staffeln.tests.simcloud import seed
 
 DETAIL = '/compute/v2.1/servers/detail'
 

@@ -2,8 +2,8 @@
 
 import testtools
 
-from staffeln.simcloud import app
-from staffeln.simcloud import state
+from staffeln.tests.simcloud import app
+from staffeln.tests.simcloud import state
 
 
 class TestTemplate(testtools.TestCase):

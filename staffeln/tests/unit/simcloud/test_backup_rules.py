@@ -2,11 +2,11 @@
 
 import testtools
 
-from staffeln.simcloud import backups
-from staffeln.simcloud import context
-from staffeln.simcloud import errors
-from staffeln.simcloud import state
-from staffeln.simcloud import volumes
+from staffeln.tests.simcloud.cinder import backups
+from staffeln.tests.simcloud.cinder import volumes
+from staffeln.tests.simcloud import context
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud import state
 
 V = (3, 64)
 

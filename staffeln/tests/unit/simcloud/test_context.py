@@ -2,8 +2,8 @@
 
 import testtools
 
-from staffeln.simcloud import context
-from staffeln.simcloud import errors
+from staffeln.tests.simcloud import context
+from staffeln.tests.simcloud import errors
 
 
 class TestNegotiate(testtools.TestCase):

@@ -2,7 +2,7 @@
 
 import testtools
 
-from staffeln.simcloud import faults
+from staffeln.tests.simcloud import faults
 
 
 class TestFaultSet(testtools.TestCase):

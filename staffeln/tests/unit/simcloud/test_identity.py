@@ -2,8 +2,8 @@
 
 import testtools
 
-from staffeln.simcloud import errors
-from staffeln.simcloud import state
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud import state
 
 
 def password(user, project=None, domain='Default'):

@@ -5,7 +5,7 @@ import datetime
 
 import testtools
 
-from staffeln.simcloud import index
+from staffeln.tests.simcloud import index
 
 T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 

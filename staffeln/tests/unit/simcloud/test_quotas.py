@@ -2,8 +2,8 @@
 
 import testtools
 
-from staffeln.simcloud import errors
-from staffeln.simcloud import quotas
+from staffeln.tests.simcloud.cinder import quotas
+from staffeln.tests.simcloud import errors
 
 
 class TestQuotaBook(testtools.TestCase):

@@ -2,8 +2,8 @@
 
 import testtools
 
-from staffeln.simcloud import seed
-from staffeln.simcloud import state
+from staffeln.tests.simcloud import seed
+from staffeln.tests.simcloud import state
 
 
 class TestSeed(testtools.TestCase):

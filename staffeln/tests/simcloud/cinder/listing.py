@@ -6,9 +6,9 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from staffeln.simcloud import context as ctx_mod
-from staffeln.simcloud import errors
-from staffeln.simcloud import index
+from staffeln.tests.simcloud import context as ctx_mod
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud import index
 
 MAX_LIMIT = 1000  # cinder osapi_max_limit
 _PAGING = ('limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'offset',

@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import re
 
-from staffeln.simcloud import errors
+from staffeln.tests.simcloud import errors
 
 Version = tuple[int, int]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from staffeln.simcloud import context as ctx_mod
+from staffeln.tests.simcloud import context as ctx_mod
 
 NOVA_MIN: ctx_mod.Version = (2, 1)
 NOVA_MAX: ctx_mod.Version = (2, 96)

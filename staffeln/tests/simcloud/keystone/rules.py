@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from staffeln.common import clock as clock_mod
-from staffeln.simcloud import errors
-from staffeln.simcloud import ids as ids_mod
-from staffeln.simcloud import models
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud import ids as ids_mod
+from staffeln.tests.simcloud import models
 
 TOKEN_TTL = datetime.timedelta(hours=1)
 # keystone-manage bootstrap: admin implies manager implies member implies

@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from staffeln.simcloud import models
-from staffeln.simcloud import state
+from staffeln.tests.simcloud import models
+from staffeln.tests.simcloud import state
 
 SERVICE_USER = 'staffeln'
 PASSWORD = 'secret'

@@ -1,6 +1,6 @@
-"""Serve the simulated cloud over HTTP, in a thread or as a console script.
+"""Serve the simulated cloud over HTTP, in a thread or as a process.
 
-    staffeln-simcloud --port 8800 --seed demo|bench|empty
+    python -m staffeln.tests.simcloud --port 8800 --seed demo|bench|empty
         [--projects P --servers S --tagged T --volumes-per-server V]
         [--realtime] [--backup-duration SECONDS]
 """
@@ -18,9 +18,9 @@ from typing import Any
 from werkzeug import serving
 
 from staffeln.common import clock as clock_mod
-from staffeln.simcloud import app as app_mod
-from staffeln.simcloud import seed as seed_mod
-from staffeln.simcloud import state
+from staffeln.tests.simcloud import app as app_mod
+from staffeln.tests.simcloud import seed as seed_mod
+from staffeln.tests.simcloud import state
 
 
 class _QuietHandler(serving.WSGIRequestHandler):
@@ -68,7 +68,7 @@ class SimServer:
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog='staffeln-simcloud',
+        prog='python -m staffeln.tests.simcloud',
         description='A simulated OpenStack (Keystone, Nova, Cinder) for '
                     'demos, tests and benchmarks.')
     parser.add_argument('--host', default='127.0.0.1')

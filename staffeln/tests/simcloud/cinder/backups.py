@@ -15,13 +15,13 @@ import json
 import math
 from typing import Any
 
-from staffeln.simcloud import context as ctx_mod
-from staffeln.simcloud import errors
-from staffeln.simcloud import faults
-from staffeln.simcloud import listing
-from staffeln.simcloud import models
-from staffeln.simcloud import state
-from staffeln.simcloud import volumes as volumes_mod
+from staffeln.tests.simcloud.cinder import listing
+from staffeln.tests.simcloud.cinder import volumes as volumes_mod
+from staffeln.tests.simcloud import context as ctx_mod
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud import faults
+from staffeln.tests.simcloud import models
+from staffeln.tests.simcloud import state
 
 BACKUP_USER_FILTERS = ('name', 'status', 'volume_id')
 BACKUP_METADATA = (3, 43)

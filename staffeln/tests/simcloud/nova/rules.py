@@ -6,10 +6,10 @@ from collections.abc import Mapping
 import re
 from typing import Any
 
-from staffeln.simcloud import context as ctx_mod
-from staffeln.simcloud import errors
-from staffeln.simcloud import models
-from staffeln.simcloud import state
+from staffeln.tests.simcloud import context as ctx_mod
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud import models
+from staffeln.tests.simcloud import state
 
 MAX_LIMIT = 1000  # nova [api]max_limit
 METADATA_ITEMS = 128  # nova quota metadata_items

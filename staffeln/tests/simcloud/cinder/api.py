@@ -11,11 +11,11 @@ from typing import Any
 
 import flask
 
-from staffeln.simcloud import cinder_views as views
-from staffeln.simcloud import context as ctx_mod
-from staffeln.simcloud import errors
-from staffeln.simcloud import versions
-from staffeln.simcloud import web
+from staffeln.tests.simcloud.cinder import views
+from staffeln.tests.simcloud import context as ctx_mod
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud import versions
+from staffeln.tests.simcloud import web
 
 bp = flask.Blueprint('cinder', __name__, url_prefix='/volume')
 BACKUP_UPDATE = (3, 9)

@@ -18,9 +18,9 @@ from typing import Any
 import flask
 
 from staffeln.common import clock as clock_mod
-from staffeln.simcloud import errors
-from staffeln.simcloud import seed as seed_mod
-from staffeln.simcloud import web
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud import seed as seed_mod
+from staffeln.tests.simcloud import web
 
 bp = flask.Blueprint('sim', __name__, url_prefix='/_sim')
 

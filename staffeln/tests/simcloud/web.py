@@ -8,12 +8,12 @@ from typing import Any
 
 import flask
 
-from staffeln.simcloud import backups as backups_mod
-from staffeln.simcloud import compute as compute_mod
-from staffeln.simcloud import context as ctx_mod
-from staffeln.simcloud import errors
-from staffeln.simcloud import state
-from staffeln.simcloud import volumes as volumes_mod
+from staffeln.tests.simcloud.cinder import backups as backups_mod
+from staffeln.tests.simcloud.cinder import volumes as volumes_mod
+from staffeln.tests.simcloud import context as ctx_mod
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud.nova import rules as nova_rules
+from staffeln.tests.simcloud import state
 
 EXTENSION = 'simcloud'
 
@@ -23,14 +23,14 @@ class Services:
     """The cloud and the per-service rules, shared by the blueprints."""
 
     cloud: state.Cloud
-    compute: compute_mod.ComputeService
+    compute: nova_rules.ComputeService
     volumes: volumes_mod.VolumeService
     backups: backups_mod.BackupService
 
     @classmethod
     def for_cloud(cls, cloud: state.Cloud) -> Services:
         volumes = volumes_mod.VolumeService(cloud)
-        return cls(cloud=cloud, compute=compute_mod.ComputeService(cloud),
+        return cls(cloud=cloud, compute=nova_rules.ComputeService(cloud),
                    volumes=volumes,
                    backups=backups_mod.BackupService(cloud, volumes))
 

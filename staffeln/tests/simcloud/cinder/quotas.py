@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from staffeln.simcloud import errors
+from staffeln.tests.simcloud import errors
 
 # cinder/quota.py defaults (quota_volumes, quota_snapshots, ...).
 CINDER_DEFAULTS: dict[str, int] = {

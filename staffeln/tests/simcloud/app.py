@@ -15,13 +15,13 @@ import flask
 import werkzeug.exceptions
 import werkzeug.routing
 
-from staffeln.simcloud import cinder
-from staffeln.simcloud import control
-from staffeln.simcloud import errors
-from staffeln.simcloud import keystone
-from staffeln.simcloud import nova
-from staffeln.simcloud import state
-from staffeln.simcloud import web
+from staffeln.tests.simcloud.cinder import api as cinder_api
+from staffeln.tests.simcloud import control
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud.keystone import api as keystone_api
+from staffeln.tests.simcloud.nova import api as nova_api
+from staffeln.tests.simcloud import state
+from staffeln.tests.simcloud import web
 
 _VARIABLE = re.compile(r'<(?:[^:>]+:)?([^>]+)>')
 _KEEP_NAMES = ('key', 'tag')
@@ -114,6 +114,6 @@ def create_app(cloud: state.Cloud) -> flask.Flask:
     app.register_error_handler(errors.SimError, _handle_sim_error)
     app.register_error_handler(werkzeug.exceptions.HTTPException,
                                _handle_http_error)
-    for blueprint in (keystone.bp, nova.bp, cinder.bp, control.bp):
+    for blueprint in (keystone_api.bp, nova_api.bp, cinder_api.bp, control.bp):
         app.register_blueprint(blueprint)
     return app

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 import datetime
 from typing import Any
 
-from staffeln.simcloud import context as ctx_mod
-from staffeln.simcloud import errors
-from staffeln.simcloud import listing
-from staffeln.simcloud import models
-from staffeln.simcloud import state
+from staffeln.tests.simcloud.cinder import listing
+from staffeln.tests.simcloud import context as ctx_mod
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud import models
+from staffeln.tests.simcloud import state
 
 VOLUME_USER_FILTERS = ('name', 'status', 'metadata', 'bootable',
                        'availability_zone', 'size', 'created_at',

@@ -17,12 +17,12 @@ import threading
 from typing import Any
 
 from staffeln.common import clock as clock_mod
-from staffeln.simcloud import faults as faults_mod
-from staffeln.simcloud import identity
-from staffeln.simcloud import ids as ids_mod
-from staffeln.simcloud import index
-from staffeln.simcloud import models
-from staffeln.simcloud import quotas as quotas_mod
+from staffeln.tests.simcloud.cinder import quotas as quotas_mod
+from staffeln.tests.simcloud import faults as faults_mod
+from staffeln.tests.simcloud import ids as ids_mod
+from staffeln.tests.simcloud import index
+from staffeln.tests.simcloud.keystone import rules as keystone_rules
+from staffeln.tests.simcloud import models
 
 ADMIN_PASSWORD = 'secret'
 Event = Callable[[datetime.datetime], None]
@@ -45,7 +45,7 @@ class Cloud:
         self.restore_duration = restore_duration
         self.snapshot_duration = snapshot_duration
         self.ids = ids_mod.IdFactory(seed)
-        self.identity = identity.IdentityStore(self.ids)
+        self.identity = keystone_rules.IdentityStore(self.ids)
         self.servers: index.OrderedStore[models.Server] = (
             index.OrderedStore(('project_id',)))
         self.volumes: index.OrderedStore[models.Volume] = (

@@ -8,11 +8,11 @@ import urllib.parse
 
 import flask
 
-from staffeln.simcloud import context as ctx_mod
-from staffeln.simcloud import errors
-from staffeln.simcloud import models
-from staffeln.simcloud import versions
-from staffeln.simcloud import web
+from staffeln.tests.simcloud import context as ctx_mod
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud import models
+from staffeln.tests.simcloud import versions
+from staffeln.tests.simcloud import web
 
 bp = flask.Blueprint('nova', __name__, url_prefix='/compute')
 LEGACY_HEADER = 'X-OpenStack-Nova-API-Version'

@@ -7,10 +7,10 @@ import urllib.parse
 
 import flask
 
-from staffeln.simcloud import context as ctx_mod
-from staffeln.simcloud import listing
-from staffeln.simcloud import models
-from staffeln.simcloud import web
+from staffeln.tests.simcloud.cinder import listing
+from staffeln.tests.simcloud import context as ctx_mod
+from staffeln.tests.simcloud import models
+from staffeln.tests.simcloud import web
 
 
 def supports(minimum: str) -> bool:

@@ -7,10 +7,10 @@ import uuid
 
 import flask
 
-from staffeln.simcloud import errors
-from staffeln.simcloud import models
-from staffeln.simcloud import versions
-from staffeln.simcloud import web
+from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud import models
+from staffeln.tests.simcloud import versions
+from staffeln.tests.simcloud import web
 
 bp = flask.Blueprint('keystone', __name__, url_prefix='/identity')
 REGION = 'RegionOne'

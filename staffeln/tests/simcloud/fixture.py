@@ -8,9 +8,9 @@ import fixtures
 import openstack.connection
 
 from staffeln.common import clock as clock_mod
-from staffeln.simcloud import models
-from staffeln.simcloud import server as server_mod
-from staffeln.simcloud import state
+from staffeln.tests.simcloud import models
+from staffeln.tests.simcloud import server as server_mod
+from staffeln.tests.simcloud import state
 
 REGION = 'RegionOne'
 

@@ -1,0 +1,1 @@
+"""The simulated Cinder v3: its HTTP API, views and rules."""

@@ -1,0 +1,1 @@
+"""The simulated Keystone v3: its HTTP API and its rules."""
