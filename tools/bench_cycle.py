@@ -24,9 +24,9 @@ import urllib.request
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
+from staffeln.cloud import client as cloud_client
 from staffeln.common import clock
 from staffeln.common import context as staffeln_context
-from staffeln.common import openstack
 from staffeln.conductor import manager
 from staffeln import conf as staffeln_conf
 from staffeln.db import api as db_api
@@ -104,7 +104,7 @@ def main():
             db_api.configure(conf)
             migration.upgrade()
             context = staffeln_context.get_admin_context()
-            cloud = openstack.Cloud(conf)
+            cloud = cloud_client.Cloud(conf)
             mgr = manager.Manager(conf, cloud, clock.Clock())
             cloud.connections.service().authorize()
             control(info['url'], 'calls/reset', {})

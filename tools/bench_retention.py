@@ -33,7 +33,7 @@ import sqlalchemy as sa
 
 from staffeln.common import clock
 from staffeln.common import context as staffeln_context
-from staffeln.conductor import retention
+from staffeln.conductor.retention import planning
 from staffeln.conductor import retention_policy
 from staffeln import conf as staffeln_conf
 from staffeln.db import api as db_api
@@ -146,16 +146,16 @@ def plan(path: str, keep: str, trace: bool, limit: int) -> dict:
     conf.set_override('max_deletes_per_run', limit, group='retention')
     db_api.configure(conf)
     context = staffeln_context.get_admin_context()
-    runner = retention.Retention(conf, None, clock.ManualClock(NOW))
+    runner = planning.Planner(conf, None, clock.ManualClock(NOW))
     db_api.get_engine().connect().close()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if trace:
         import tracemalloc
         tracemalloc.start()
     started = time.perf_counter()
-    result = retention.RetentionResult()
+    result = planning.RetentionResult()
     jobs = runner.due(context, result)
-    problems = runner.policy_problems(context)
+    problems = runner.override_problems(context)
     wall = time.perf_counter() - started
     out = {'wall_s': round(wall, 2), 'kept': result.kept,
            'due': len(jobs) + result.later, 'held': len(jobs),

@@ -50,9 +50,9 @@ def worker(config_file: str) -> int:
     """One conductor, driven by commands on stdin, answers on stdout."""
     from oslo_config import cfg
 
+    from staffeln.cloud import client as cloud_client
     from staffeln.common import clock
     from staffeln.common import context as staffeln_context
-    from staffeln.common import openstack
     from staffeln.conductor import manager
     from staffeln import conf as staffeln_conf
     from staffeln.db import api as db_api
@@ -63,7 +63,7 @@ def worker(config_file: str) -> int:
     conf(['--config-file', config_file], project='staffeln',
          default_config_files=[], default_config_dirs=[])
     db_api.configure(conf)
-    mgr = manager.Manager(conf, openstack.Cloud(conf), clock.Clock())
+    mgr = manager.Manager(conf, cloud_client.Cloud(conf), clock.Clock())
     context = staffeln_context.get_admin_context()
 
     def left(statuses) -> int:

@@ -85,7 +85,7 @@ def sample_digest() -> content.Digest:
             MIN, age=3 * DAY - 3 * 60 * MIN)],
         skipped=[content.SkippedLine(
             **scratch, reason='volume metadata backup_skip=yes')],
-        policy_errors=[content.PolicyErrorLine(
+        problems=[content.ProblemLine(
             server_id=web2['server_id'], server_name='web-2',
             errors=['backup_retention "3x" is not a duration; the default '
                     '2w is used'])],

@@ -16,10 +16,10 @@ from oslo_config import cfg
 from werkzeug.middleware import dispatcher
 
 from staffeln.api import auth
+from staffeln.api import authz
 from staffeln.api import backup_hook
 from staffeln.api import errors
 from staffeln.api import healthcheck
-from staffeln.api import policy
 from staffeln.api import tasks
 
 
@@ -28,7 +28,7 @@ def create_app(conf: cfg.ConfigOpts) -> flask.Flask:
     app.config.update(
         STAFFELN_CONF=conf,
         STAFFELN_HOOK=backup_hook.Settings.from_conf(conf),
-        STAFFELN_ENFORCER=policy.make_enforcer(conf),
+        STAFFELN_ENFORCER=authz.make_enforcer(conf),
         MAX_CONTENT_LENGTH=conf.api.max_request_body_size,
     )
     app.register_blueprint(backup_hook.bp)

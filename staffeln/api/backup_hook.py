@@ -13,9 +13,9 @@ import flask
 from oslo_log import log as logging
 
 from staffeln.api import decision
-from staffeln.api import queries
 from staffeln.api import schemas
 from staffeln.common import context as staffeln_context
+from staffeln.db import api as db_api
 
 LOG = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def check_delete():
 
     marker = decision.has_automated_marker(
         hook.metadata, settings.marker_key)
-    result = decision.decide(queries.task_status(context, hook.backup_id),
+    result = decision.decide(db_api.task_status(context, hook.backup_id),
                              marker)
     LOG.info('Delete of backup %s %s: %s', hook.backup_id,
              'allowed' if result.allowed else 'denied', result.reason)

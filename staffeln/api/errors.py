@@ -11,6 +11,9 @@ import flask
 from oslo_log import log as logging
 from werkzeug import exceptions as http_exc
 
+from staffeln.common import exception
+from staffeln.db import api as db_api
+
 LOG = logging.getLogger(__name__)
 
 
@@ -45,12 +48,6 @@ class UnsupportedMediaType(ApiError):
     code = 415
 
 
-class DatabaseUnavailable(ApiError):
-    """The database could not be read: nothing can be decided."""
-
-    code = 503
-
-
 def error_response(code: int, reason: str) -> flask.Response:
     reason = ' '.join(reason.split()) or http_exc.HTTP_STATUS_CODES.get(
         code, 'Error')
@@ -65,6 +62,14 @@ def error_response(code: int, reason: str) -> flask.Response:
 
 def _api_error(exc: ApiError):
     return error_response(exc.code, exc.reason)
+
+
+def _database_unavailable(exc: exception.DatabaseUnavailable):
+    return error_response(503, str(exc))
+
+
+def _unknown_marker(exc: db_api.UnknownMarker):
+    return error_response(400, str(exc))
 
 
 def _http_error(exc: http_exc.HTTPException):
@@ -82,5 +87,8 @@ def _unexpected(exc: Exception):
 
 def register(app: flask.Flask) -> None:
     app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(exception.DatabaseUnavailable,
+                               _database_unavailable)
+    app.register_error_handler(db_api.UnknownMarker, _unknown_marker)
     app.register_error_handler(http_exc.HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

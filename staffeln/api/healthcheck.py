@@ -10,9 +10,9 @@ from oslo_middleware.healthcheck import pluginbase
 from stevedore import extension
 import webob.exc
 
-from staffeln.api import errors
-from staffeln.api import queries
 from staffeln.common import context as staffeln_context
+from staffeln.common import exception
+from staffeln.db import api as db_api
 
 
 class DatabaseCheck(pluginbase.HealthcheckBaseExtension):
@@ -20,8 +20,8 @@ class DatabaseCheck(pluginbase.HealthcheckBaseExtension):
 
     def healthcheck(self, server_port):
         try:
-            queries.ping(staffeln_context.get_admin_context())
-        except errors.DatabaseUnavailable as exc:
+            db_api.ping(staffeln_context.get_admin_context())
+        except exception.DatabaseUnavailable as exc:
             return pluginbase.HealthcheckResult(
                 available=False, reason='database unavailable',
                 details=str(exc.__cause__ or exc))

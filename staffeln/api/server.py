@@ -16,6 +16,8 @@ from cheroot import wsgi
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from staffeln.common import exception
+
 LOG = logging.getLogger(__name__)
 
 
@@ -32,6 +34,17 @@ class Server(wsgi.Server):
             host = f'[{host}]'
         scheme = 'https' if self.ssl_adapter is not None else 'http'
         return f'{scheme}://{host}:{port}'
+
+
+def check_tls(conf: cfg.ConfigOpts) -> None:
+    """Raise ConfigurationError unless the TLS options of [api] agree."""
+    api = conf.api
+    if bool(api.ssl_cert_file) != bool(api.ssl_key_file):
+        raise exception.ConfigurationError(
+            '[api] ssl_cert_file and ssl_key_file must be set together')
+    if api.ssl_ca_file and not api.ssl_cert_file:
+        raise exception.ConfigurationError(
+            '[api] ssl_ca_file needs ssl_cert_file and ssl_key_file')
 
 
 def _ssl_adapter(conf: cfg.ConfigOpts) -> builtin.BuiltinSSLAdapter | None:

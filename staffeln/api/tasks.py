@@ -7,10 +7,10 @@ The rules are in :mod:`staffeln.policies.tasks`.
 import flask
 
 from staffeln.api import auth
+from staffeln.api import authz
 from staffeln.api import errors
-from staffeln.api import policy
-from staffeln.api import queries
 from staffeln.api import schemas
+from staffeln.db import api as db_api
 from staffeln.policies import tasks as task_policies
 
 bp = flask.Blueprint('tasks', __name__)
@@ -31,8 +31,8 @@ def _view(task) -> dict:
 
 
 def _authorize(rule: str, target: dict, context) -> None:
-    policy.authorize(flask.current_app.config['STAFFELN_ENFORCER'], rule,
-                     target, context)
+    authz.authorize(flask.current_app.config['STAFFELN_ENFORCER'], rule,
+                    target, context)
 
 
 @bp.get('/v1/tasks')
@@ -45,8 +45,8 @@ def list_tasks():
     else:
         project_id = query.project_id or context.project_id
         _authorize(task_policies.LIST, {'project_id': project_id}, context)
-    tasks = queries.list_tasks(context, project_id, query.statuses,
-                               query.volume_id, query.limit, query.marker)
+    tasks = db_api.task_page(context, project_id, query.statuses,
+                             query.volume_id, query.limit, query.marker)
     return flask.jsonify({'tasks': [_view(task) for task in tasks]})
 
 
@@ -54,7 +54,7 @@ def list_tasks():
 def get_task(task_uuid: str):
     context = auth.request_context(flask.request.environ)
     task_uuid = schemas.parse_uuid(task_uuid, 'task uuid')
-    task = queries.get_task(context, task_uuid)
+    task = db_api.get_task_by_uuid(context, task_uuid)
     if task is None:
         raise errors.NotFound(f'Task {task_uuid} not found.')
     _authorize(task_policies.GET, {'project_id': task.project_id}, context)

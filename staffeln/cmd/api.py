@@ -14,8 +14,10 @@ import threading
 from oslo_log import log as logging
 
 from staffeln.api import app as api_app
-from staffeln.api import prepare
 from staffeln.api import server as api_server
+from staffeln.cmd import prepare
+from staffeln.common import exception
+from staffeln import conf as staffeln_conf
 
 LOG = logging.getLogger(__name__)
 
@@ -27,13 +29,26 @@ def _error(message: str) -> None:
     print(f'staffeln-api: error: {message}', file=sys.stderr)
 
 
+def prepare_api(argv: list[str], conf=None, **kwargs):
+    """:func:`prepare.prepare_service` for the API.
+
+    The API never waits for the database: ``[database] max_retries``
+    defaults to 0, so a request that finds the database down is answered
+    503 at once.
+    """
+    conf = staffeln_conf.CONF if conf is None else conf
+    conf.set_default('max_retries', 0, group='database')
+    return prepare.prepare_service(argv, conf, checks=[api_server.check_tls],
+                                   **kwargs)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv if argv is None else argv
     try:
-        conf = prepare.prepare_service(argv)
+        conf = prepare_api(argv)
         server = api_server.build_server(conf, api_app.create_app(conf))
-    except prepare.ConfigError as exc:
-        _error(str(exc))
+    except exception.ConfigurationError as exc:
+        _error(prepare.one_line(exc))
         return EXIT_CONFIG
     except (OSError, ValueError) as exc:
         # Certificate files that cannot be read or used.

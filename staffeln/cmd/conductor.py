@@ -6,9 +6,9 @@ import sys
 from oslo_log import log as logging
 from oslo_service import service
 
+from staffeln.cmd import prepare
 from staffeln.common import clock
 from staffeln.common import coordination
-from staffeln.common import service as staffeln_service
 from staffeln.conductor import manager
 from staffeln.conductor import service as conductor_service
 from staffeln import conf as staffeln_conf
@@ -17,10 +17,10 @@ CONF = staffeln_conf.CONF
 LOG = logging.getLogger(__name__)
 
 
-@staffeln_service.run
+@prepare.run
 def main(argv=None):
     argv = sys.argv if argv is None else argv
-    staffeln_service.prepare_service(argv, CONF)
+    prepare.prepare_service(argv, CONF)
     try:
         # Two live conductors must not share a host name: each would release
         # the other's claims when it starts.

@@ -26,10 +26,10 @@ from oslo_db import exception as db_exc
 from oslo_upgradecheck import upgradecheck
 import sqlalchemy as sa
 
+from staffeln.cloud import client as cloud_client
+from staffeln.cmd import prepare
 from staffeln.common import coordination
 from staffeln.common import exception
-from staffeln.common import openstack
-from staffeln.common import service as staffeln_service
 from staffeln import conf as staffeln_conf
 from staffeln.db import api as db_api
 from staffeln.db import migration
@@ -72,13 +72,13 @@ class Checks(upgradecheck.UpgradeCommands):
     coordination_timeout = 30.0
 
     def __init__(self, conf: cfg.ConfigOpts | None = None,
-                 cloud_factory=openstack.Cloud):
+                 cloud_factory=cloud_client.Cloud):
         super().__init__()
         self.conf = CONF if conf is None else conf
         self._cloud_factory = cloud_factory
         self._cloud = None
 
-    def _get_cloud(self) -> openstack.Cloud:
+    def _get_cloud(self) -> cloud_client.Cloud:
         if self._cloud is None:
             self._cloud = self._cloud_factory(self.conf)
         return self._cloud
@@ -221,7 +221,7 @@ class Checks(upgradecheck.UpgradeCommands):
     )
 
 
-@staffeln_service.run
+@prepare.run
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv if argv is None else argv
     # A check must not wait for a database that is down.

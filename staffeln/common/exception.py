@@ -1,4 +1,9 @@
-"""Staffeln's domain exceptions, with messages an operator can act on."""
+"""Staffeln's domain exceptions, with messages an operator can act on.
+
+The cloud adapter (:mod:`staffeln.cloud`) raises the :class:`CloudError`
+family: what OpenStack answered, already interpreted, so that no other code
+needs to know Cinder's status codes or error texts.
+"""
 
 
 class StaffelnException(Exception):
@@ -7,6 +12,10 @@ class StaffelnException(Exception):
 
 class ConfigurationError(StaffelnException):
     """A setting is missing or invalid."""
+
+
+class DatabaseUnavailable(StaffelnException):
+    """The database cannot be read or written right now."""
 
 
 class CloudError(StaffelnException):
@@ -31,3 +40,29 @@ class CloudError(StaffelnException):
 class NotFound(CloudError):
     def __init__(self, message: str):
         super().__init__(message, status=404)
+
+
+class ProjectUnavailable(CloudError):
+    """No token can be had for the project.
+
+    It was deleted or disabled, or the service user has no role in it.
+    """
+
+
+class QuotaExceeded(CloudError):
+    """Cinder refused a backup because the project's quota is used up."""
+
+
+class NoParentBackup(CloudError):
+    """Cinder has no available backup to base an incremental backup on."""
+
+
+class VolumeBusy(CloudError):
+    """Cinder cannot back up the volume in its current status."""
+
+
+class BackupBusy(CloudError):
+    """Cinder cannot delete the backup now.
+
+    Its status does not allow it, or incremental backups depend on it.
+    """

@@ -1,18 +1,24 @@
-"""Named points where a test can kill the process, to prove crash safety.
+"""Named points where a test can stop the process, to prove crash safety.
 
-``STAFFELN_FAILPOINTS=after_create`` makes the process kill itself with
-SIGKILL when it reaches :func:`hit` ``('after_create')``: exactly what a
-power cut or an OOM kill would do there. Unset (always, in production),
-:func:`hit` does nothing.
+The backup engine calls :func:`hit` at each step of the task state machine
+(``after_schedule``, ``before_create``, ``after_create``, ``after_record``,
+``before_finish``, ...). Nothing happens there unless a handler has been
+installed with :func:`install`, which only the test harness does
+(``python -m staffeln.tests.failpoints``): no setting, environment variable
+or file of a deployment can reach it.
 """
 
-import os
-import signal
+from typing import Callable
 
-ENV = 'STAFFELN_FAILPOINTS'
+_handler: Callable[[str], None] | None = None
+
+
+def install(handler: Callable[[str], None] | None) -> None:
+    """Call ``handler(name)`` at every failpoint from now on (None: stop)."""
+    global _handler
+    _handler = handler
 
 
 def hit(name: str) -> None:
-    active = os.environ.get(ENV)
-    if active and name in active.split(','):
-        os.kill(os.getpid(), signal.SIGKILL)
+    if _handler is not None:
+        _handler(name)

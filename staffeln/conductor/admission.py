@@ -2,8 +2,6 @@
 
 import collections
 
-from staffeln.common import exception
-
 
 def fair_order(tasks: list) -> list:
     """Round-robin over projects, oldest task first within a project."""
@@ -70,8 +68,3 @@ class QuotaBook:
 
     def forget(self, project_id: str) -> None:
         self._quotas.pop(project_id, None)
-
-
-def is_no_parent_error(error: exception.CloudError) -> bool:
-    return (error.status == 400 and
-            'No backups available to do an incremental backup' in str(error))

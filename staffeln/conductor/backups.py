@@ -11,18 +11,20 @@ import datetime
 
 from oslo_log import log as logging
 
+from staffeln.cloud import records
 from staffeln.common import exception
 from staffeln.common import failpoints
+from staffeln.common import notifications
 from staffeln.conductor import admission
-from staffeln.conductor import scheduler
 from staffeln.db import api as db_api
 from staffeln.db import states
+from staffeln.rules import schedule
 
 LOG = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-DESCRIPTIONS = {scheduler.FULL: 'Full backup by Staffeln',
-                scheduler.INCREMENTAL: 'Incremental backup by Staffeln'}
+DESCRIPTIONS = {schedule.FULL: 'Full backup by Staffeln',
+                schedule.INCREMENTAL: 'Incremental backup by Staffeln'}
 
 
 def check_name_template(template: str) -> None:
@@ -59,7 +61,7 @@ class BackupEngine:
         self.group = conf.conductor
         self.cloud = cloud
         self.clock = clock
-        self.notifier = notifier
+        self.notifier = notifier or notifications.Notifier.disabled()
         self.host = conf.host
         check_name_template(self.group.backup_name_template)
 
@@ -69,10 +71,6 @@ class BackupEngine:
         now = self.clock.now()
         return db_api.claim_task(context, task.id, status, self.host, now,
                                  now + self.group.claim_timeout)
-
-    def _notify(self, event: str, task) -> None:
-        if self.notifier is not None:
-            getattr(self.notifier, event)(task)
 
     def _metadata(self, task) -> dict:
         return {self.group.automated_metadata_key: 'True',
@@ -121,7 +119,8 @@ class BackupEngine:
                 context, task.id, states.QUEUED, states.STARTING,
                 owner=self.host, started_at=now,
                 attempts=task.attempts + 1,
-                claim_expires_at=now + self.group.claim_timeout):
+                claim_expires_at=now + self.group.claim_timeout,
+                now=self.clock.now()):
             return False
         failpoints.hit('before_create')
         return self._create(context, db_api.get_task(context, task.id))
@@ -134,19 +133,17 @@ class BackupEngine:
             backup = self.cloud.create_backup(
                 task.project_id, task.volume_id, name,
                 DESCRIPTIONS[task.backup_type],
-                incremental=task.backup_type == scheduler.INCREMENTAL,
+                incremental=task.backup_type == schedule.INCREMENTAL,
                 force=True, metadata=self._metadata(task))
+        except exception.NoParentBackup:
+            LOG.info('Cinder has no parent for an incremental backup of '
+                     'volume %s; task %s makes a full backup instead',
+                     task.volume_id, task.uuid)
+            db_api.update_task(context, task.id, states.STARTING,
+                               owner=self.host, backup_type=schedule.FULL,
+                               parent_id=None, now=self.clock.now())
+            return self._create(context, db_api.get_task(context, task.id))
         except exception.CloudError as exc:
-            if admission.is_no_parent_error(exc):
-                LOG.info('Cinder has no parent for an incremental backup of '
-                         'volume %s; task %s makes a full backup instead',
-                         task.volume_id, task.uuid)
-                db_api.update_task(context, task.id, states.STARTING,
-                                   owner=self.host,
-                                   backup_type=scheduler.FULL,
-                                   parent_id=None)
-                return self._create(context,
-                                    db_api.get_task(context, task.id))
             if exc.ambiguous:
                 # The backup may exist: leave the task starting, and the
                 # recovery step looks for it by its marker.
@@ -154,12 +151,10 @@ class BackupEngine:
                             'failed, it will be checked: %s', task.uuid, exc)
                 db_api.update_task(context, task.id, states.STARTING,
                                    owner=self.host, reason=str(exc),
-                                   claimed_by=None, claim_expires_at=None)
+                                   claimed_by=None, claim_expires_at=None,
+                                   now=self.clock.now())
                 return False
-            reason = str(exc)
-            if exc.status == 413:
-                reason = f'quota exceeded: {exc}'
-            self._fail(context, task, states.STARTING, reason)
+            self._fail(context, task, states.STARTING, str(exc))
             return False
         failpoints.hit('after_create')
         return self._record_created(context, task, backup.id, name)
@@ -169,7 +164,7 @@ class BackupEngine:
         if not db_api.transition(
                 context, task.id, states.STARTING, states.CREATING,
                 backup_id=backup_id, backup_name=name, reason=None,
-                claimed_by=None, claim_expires_at=None):
+                claimed_by=None, claim_expires_at=None, now=self.clock.now()):
             LOG.error('Task %s changed while its backup %s was created',
                       task.uuid, backup_id)
             return False
@@ -177,18 +172,19 @@ class BackupEngine:
         LOG.info('Started %s backup %s of volume %s (project %s, task %s)',
                  task.backup_type, backup_id, task.volume_id,
                  task.project_id, task.uuid)
-        self._notify('backup_create_start', db_api.get_task(context, task.id))
+        self.notifier.backup_create_start(db_api.get_task(context, task.id))
         return True
 
     def _fail(self, context, task, expected: str, reason: str) -> None:
         if db_api.transition(context, task.id, expected, states.FAILED,
                              reason=reason, finished_at=self.clock.now(),
-                             claimed_by=None, claim_expires_at=None):
+                             claimed_by=None, claim_expires_at=None,
+                             now=self.clock.now()):
             LOG.warning('Backup task %s of volume %s (project %s) failed: '
                         '%s', task.uuid, task.volume_id, task.project_id,
                         reason)
-            self._notify('backup_create_error',
-                         db_api.get_task(context, task.id))
+            self.notifier.backup_create_error(
+                db_api.get_task(context, task.id))
 
     # ------------------------------------------------------------ poll
 
@@ -198,7 +194,8 @@ class BackupEngine:
         counts = {'available': 0, 'failed': 0}
         if not creating:
             return counts
-        still = {b.id for b in self.cloud.list_backups(status='creating')}
+        still = {b.id for b in self.cloud.list_backups(
+            status=records.BackupState.CREATING)}
         now = self.clock.now()
         servers_done = {}
         for task in creating:
@@ -216,26 +213,27 @@ class BackupEngine:
                                  'the backup vanished from Cinder')
                 counts['failed'] += 1
                 continue
-            if backup.status == 'available':
+            if backup.state is records.BackupState.AVAILABLE:
                 failpoints.hit('before_finish')
                 if db_api.transition(
                         context, task.id, states.CREATING, states.AVAILABLE,
                         finished_at=now, size_gb=backup.size,
-                        backup_type=(scheduler.INCREMENTAL
+                        backup_type=(schedule.INCREMENTAL
                                      if backup.is_incremental
-                                     else scheduler.FULL)):
+                                     else schedule.FULL),
+                        now=self.clock.now()):
                     counts['available'] += 1
                     LOG.info('Backup %s of volume %s is available (task %s)',
                              task.backup_id, task.volume_id, task.uuid)
                     if task.server_id:
                         servers_done[task.server_id] = now
-                    self._notify('backup_create_end',
-                                 db_api.get_task(context, task.id))
-            elif backup.status == 'error':
+                    self.notifier.backup_create_end(
+                        db_api.get_task(context, task.id))
+            elif backup.state is records.BackupState.ERROR:
                 self._to_cleanup(context, task, states.CREATING,
                                  f'Cinder: {backup.fail_reason or "error"}')
                 counts['failed'] += 1
-            elif backup.status != 'creating':
+            elif backup.state is not records.BackupState.CREATING:
                 self._to_cleanup(context, task, states.CREATING,
                                  f'backup went to status {backup.status}')
                 counts['failed'] += 1
@@ -244,11 +242,12 @@ class BackupEngine:
 
     def _to_cleanup(self, context, task, expected: str, reason: str) -> None:
         if db_api.transition(context, task.id, expected, states.CLEANUP,
-                             reason=reason, finished_at=self.clock.now()):
+                             reason=reason, finished_at=self.clock.now(),
+                             now=self.clock.now()):
             LOG.warning('Backup %s of volume %s (task %s) failed: %s',
                         task.backup_id, task.volume_id, task.uuid, reason)
-            self._notify('backup_create_error',
-                         db_api.get_task(context, task.id))
+            self.notifier.backup_create_error(
+                db_api.get_task(context, task.id))
 
     def _mark_servers(self, servers: dict) -> None:
         key = self.group.last_backup_time_key
@@ -282,10 +281,11 @@ class BackupEngine:
                     db_api.update_task(
                         context, task.id, states.CLEANUP,
                         retry_after=now + datetime.timedelta(
-                            seconds=self.group.poll_interval))
+                            seconds=self.group.poll_interval),
+                        now=self.clock.now())
                     continue
             if db_api.transition(context, task.id, states.CLEANUP,
-                                 states.FAILED):
+                                 states.FAILED, now=self.clock.now()):
                 done += 1
         return done
 
@@ -329,6 +329,6 @@ class BackupEngine:
                          'again', task.uuid)
                 db_api.transition(context, task.id, states.STARTING,
                                   states.QUEUED, claimed_by=None,
-                                  claim_expires_at=None)
+                                  claim_expires_at=None, now=self.clock.now())
             resolved += 1
         return resolved

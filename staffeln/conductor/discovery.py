@@ -9,21 +9,19 @@ import dataclasses
 
 from oslo_log import log as logging
 
-from staffeln.common import openstack
-from staffeln.conductor import policy
-from staffeln.conductor import retention_policy
+from staffeln.cloud import records
+from staffeln.rules import overrides
+from staffeln.rules import retention
 
 LOG = logging.getLogger(__name__)
-
-BACKUP_STATUSES = ('available', 'in-use')
 
 
 @dataclasses.dataclass
 class Candidate:
     """A volume attached to an opted-in server, with its settings."""
 
-    volume: openstack.Volume
-    server: openstack.Server
+    volume: records.Volume
+    server: records.Server
     interval_s: int
     skip_reason: str | None = None
     problems: list = dataclasses.field(default_factory=list)
@@ -45,13 +43,13 @@ class Candidate:
             'interval_s': self.interval_s,
             'retention': {
                 key: self.server.metadata.get(key)
-                for key in (policy.RETENTION_KEY, policy.KEEP_KEY)},
-            'policy_errors': '\n'.join(self.problems) or None,
+                for key in (overrides.RETENTION_KEY, overrides.KEEP_KEY)},
+            'problems': '\n'.join(self.problems) or None,
         }
 
 
-def opted_in(server: openstack.Server, conf) -> bool:
-    if policy.is_true(server.metadata.get(conf.backup_metadata_key)):
+def opted_in(server: records.Server, conf) -> bool:
+    if overrides.is_true(server.metadata.get(conf.backup_metadata_key)):
         return True
     return bool(conf.backup_tag) and conf.backup_tag in server.tags
 
@@ -66,15 +64,14 @@ def discover(cloud, conf) -> list[Candidate]:
     candidates = []
     seen = set()
     per_project: dict[str, int] = {}
-    retention_default, retention_bounds = retention_policy.from_conf(
-        conf.retention)
+    retention_default, retention_bounds = retention.from_conf(conf.retention)
     for server in servers:
-        interval = policy.backup_interval(
+        interval = overrides.backup_interval(
             server.metadata, group.backup_interval,
             group.min_backup_interval, group.max_backup_interval)
-        retention = retention_policy.resolve(
+        kept = retention.resolve(
             {key: server.metadata.get(key)
-             for key in (policy.RETENTION_KEY, policy.KEEP_KEY)},
+             for key in (overrides.RETENTION_KEY, overrides.KEEP_KEY)},
             retention_default, retention_bounds)
         for volume_id in server.volume_ids:
             if volume_id in seen:
@@ -92,7 +89,7 @@ def discover(cloud, conf) -> list[Candidate]:
             if interval.problem:
                 candidate.problems.append(interval.problem)
             # Reported at every discovery, not only when retention runs.
-            candidate.problems.extend(retention.problems)
+            candidate.problems.extend(kept.problems)
             candidate.skip_reason = _skip_reason(volume, group)
             if candidate.eligible and group.max_volumes_per_project:
                 count = per_project.get(volume.project_id, 0) + 1
@@ -108,9 +105,9 @@ def discover(cloud, conf) -> list[Candidate]:
     return candidates
 
 
-def _skip_reason(volume: openstack.Volume, group) -> str | None:
-    if policy.is_true(volume.metadata.get(group.skip_metadata_key)):
+def _skip_reason(volume: records.Volume, group) -> str | None:
+    if overrides.is_true(volume.metadata.get(group.skip_metadata_key)):
         return f'opted out by volume metadata {group.skip_metadata_key}'
-    if volume.status not in BACKUP_STATUSES:
+    if not volume.backupable:
         return f'volume status is {volume.status}'
     return None

@@ -1,21 +1,21 @@
 """The conductor's steps, and one whole cycle for ``run-once``."""
 
 import dataclasses
-import datetime
 
 from oslo_log import log as logging
 
+from staffeln.cloud import client as cloud_client
 from staffeln.common import exception
 from staffeln.common import failpoints
 from staffeln.common import notifications
-from staffeln.common import openstack
 from staffeln.conductor import backups
 from staffeln.conductor import discovery
 from staffeln.conductor import report
-from staffeln.conductor import retention as retention_mod
-from staffeln.conductor import scheduler
+from staffeln.conductor.retention import planning as retention_planning
+from staffeln.conductor.retention import runner as retention_runner
 from staffeln.db import api as db_api
 from staffeln.db import states
+from staffeln.rules import schedule
 
 LOG = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class CycleResult:
     errors: list = dataclasses.field(default_factory=list)
     tasks: list = dataclasses.field(default_factory=list)
     reports: list = dataclasses.field(default_factory=list)
-    retention: retention_mod.RetentionResult | None = None
+    retention: retention_planning.RetentionResult | None = None
 
     @property
     def failed(self) -> list:
@@ -53,12 +53,13 @@ class Manager:
         self.notifier = notifier
         self.reporter = reporter
         self.engine = backups.BackupEngine(conf, cloud, clock, notifier)
-        self.retainer = retention_mod.Retention(conf, cloud, clock, notifier)
+        self.retainer = retention_runner.Retention(conf, cloud, clock,
+                                                   notifier)
 
     @classmethod
     def build(cls, conf, clock) -> 'Manager':
         """A manager with the real cloud, notifier and reporter."""
-        cloud = openstack.Cloud(conf)
+        cloud = cloud_client.Cloud(conf)
         notifier = notifications.Notifier(conf)
         reporter = report.Reporter(conf, cloud, clock, notifier)
         return cls(conf, cloud, clock, notifier, reporter)
@@ -69,39 +70,47 @@ class Manager:
             return []
         return self.reporter.run(context)
 
-    def retention(self, context) -> retention_mod.RetentionResult:
-        """Delete the backups the retention policy no longer keeps."""
+    def retention(self, context) -> retention_planning.RetentionResult:
+        """Delete the backups the retention rules no longer keep."""
         return self.retainer.run(context)
 
     def discover_and_schedule(self, context) -> tuple[list, list]:
-        """One discovery and scheduling pass; returns (queued, candidates)."""
+        """One discovery and scheduling pass; returns (queued, candidates).
+
+        The decisions are :func:`staffeln.rules.schedule.plan`'s; this is
+        the one place that queues what it decides.
+        """
         now = self.clock.now()
-        candidates = discovery.discover(self.cloud, self.conf)
+        candidates, rows = self._plan(context, now)
         db_api.save_volumes(
             context, [dict(id=c.volume.id, **c.record()) for c in candidates],
             now)
         db_api.mark_volumes_gone(
             context, {c.volume.id for c in candidates}, now)
-        queued = scheduler.schedule(context, candidates, self.conf, now)
+        due = [(c, d) for c, d in rows if d is not None and d.due]
+        for candidate, decision in due:
+            LOG.info('Queueing a %s backup of volume %s (project %s): %s',
+                     decision.backup_type, candidate.volume.id,
+                     candidate.volume.project_id, decision.reason)
+        queued = db_api.create_tasks(
+            context, [_task_values(c, d, now) for c, d in due]) if due else []
         return queued, candidates
 
     def plan(self, context) -> list:
-        """What the next discovery would decide, without changing anything."""
-        now = self.clock.now()
+        """What the next discovery would decide, without changing anything.
+
+        ``(candidate, decision)`` pairs; the decision is None for a volume
+        that is skipped.
+        """
+        return self._plan(context, self.clock.now())[1]
+
+    def _plan(self, context, now) -> tuple[list, list]:
         candidates = discovery.discover(self.cloud, self.conf)
         histories = db_api.volume_histories(
-            context, [c.volume.id for c in candidates])
-        rows = []
-        for c in candidates:
-            if not c.eligible:
-                rows.append((c, None))
-                continue
-            decision = scheduler.decide(
-                c.volume.id, histories.get(c.volume.id, []),
-                datetime.timedelta(seconds=c.interval_s),
-                self.conf.conductor.full_backup_depth, now)
-            rows.append((c, decision))
-        return rows
+            context, [c.volume.id for c in candidates if c.eligible])
+        return candidates, schedule.plan(
+            candidates, histories, self.conf.conductor.full_backup_depth,
+            now)
 
     def backup_step(self, context) -> None:
         """Recover, start, poll and clean up: the backup loop's body."""
@@ -163,3 +172,19 @@ class Manager:
         result.reports = self.report(context)
         self.cloud.end_cycle()
         return result
+
+
+def _task_values(candidate, decision, now) -> dict:
+    """The row of the task that makes the backup ``decision`` asks for."""
+    return {
+        'project_id': candidate.volume.project_id,
+        'volume_id': candidate.volume.id,
+        'volume_name': candidate.volume.name,
+        'server_id': candidate.server.id,
+        'server_name': candidate.server.name,
+        'backup_type': decision.backup_type,
+        'parent_id': decision.parent_id,
+        'size_gb': candidate.volume.size,
+        'status': states.QUEUED,
+        'created_at': now,
+    }

@@ -15,14 +15,13 @@ digest that the SMTP server accepted, the next run sends it again.
 
 import dataclasses
 import datetime
-import sys
-from typing import TextIO
 
 from oslo_log import log as logging
 
 from staffeln.common import clock as clock_mod
 from staffeln.common import email
 from staffeln.common import exception
+from staffeln.common import notifications
 from staffeln.conductor import report_content
 from staffeln.conductor import report_render
 from staffeln.db import api_reports
@@ -68,7 +67,7 @@ class Reporter:
         self.conf = conf
         self.cloud = cloud
         self.clock = clock or clock_mod.Clock()
-        self.notifier = notifier
+        self.notifier = notifier or notifications.Notifier.disabled()
         self.renderer = report_render.Renderer(conf)
         self.owner = conf.host
 
@@ -132,7 +131,7 @@ class Reporter:
             LOG.warning('The digest of project %s was delivered but another '
                         'conductor took it over; it may be delivered twice',
                         project_id)
-        if result.status == SENT and self.notifier is not None:
+        if result.status == SENT:
             try:
                 self.notifier.report_sent(project_id, result.recipients,
                                           since, now)
@@ -225,33 +224,3 @@ class Reporter:
                              f'of {", ".join(report_render.FORMATS)}')
         return self.renderer.render(self.next_digest(context, project_id),
                                     fmt)
-
-
-def preview_command(conf, project_id: str, fmt: str = report_render.HTML,
-                    cloud: ReportCloud | None = None,
-                    out: TextIO | None = None) -> int:
-    """``staffeln-manage report preview --project P [--format F]``.
-
-    Prints the project's next digest (HTML or text) without sending it
-    and without changing what the next digest covers. The database must be
-    configured (``staffeln.db.api.configure``) by the caller. Returns the
-    exit code.
-    """
-    from staffeln.common import context as context_mod
-
-    out = out or sys.stdout
-    if cloud is None:
-        cloud = _default_cloud(conf)
-    reporter = Reporter(conf, cloud)
-    text = reporter.render(context_mod.get_admin_context(), project_id, fmt)
-    out.write(text)
-    if not text.endswith('\n'):
-        out.write('\n')
-    return 0
-
-
-def _default_cloud(conf) -> ReportCloud:
-    """Staffeln's OpenStack adapter, built from ``[openstack]``."""
-    from staffeln.common import openstack
-
-    return openstack.Cloud(conf)

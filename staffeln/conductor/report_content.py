@@ -123,7 +123,7 @@ class SkippedLine(VolumeRef):
 
 
 @dataclasses.dataclass
-class PolicyErrorLine:
+class ProblemLine:
     """Problems with a server's backup overrides."""
 
     server_id: str | None
@@ -181,7 +181,7 @@ class Digest:
     out_of_policy: list[OutOfPolicyLine] = dataclasses.field(
         default_factory=list)
     skipped: list[SkippedLine] = dataclasses.field(default_factory=list)
-    policy_errors: list[PolicyErrorLine] = dataclasses.field(
+    problems: list[ProblemLine] = dataclasses.field(
         default_factory=list)
     #: None until looked up, or when the lookup failed (quota_error says).
     quota: list[QuotaLine] | None = None
@@ -200,7 +200,7 @@ class Digest:
         volumes alone are not news: skipping is what was asked for.
         """
         return bool(self.backups or self.failures or self.deletions
-                    or self.out_of_policy or self.policy_errors)
+                    or self.out_of_policy or self.problems)
 
     @property
     def backup_gb(self) -> int:
@@ -264,9 +264,9 @@ def _collect_volumes(context, digest, until, grace):
     for vol in volumes:
         ref = dict(volume_id=vol.id, volume_name=vol.name,
                    server_id=vol.server_id, server_name=vol.server_name)
-        if vol.policy_errors:
+        if vol.problems:
             found = errors.setdefault((vol.server_id, vol.server_name), [])
-            for error in _split_errors(vol.policy_errors):
+            for error in _split_errors(vol.problems):
                 if error not in found:
                     found.append(error)
         if vol.skip_reason:
@@ -288,9 +288,9 @@ def _collect_volumes(context, digest, until, grace):
             continue
         digest.out_of_policy.append(OutOfPolicyLine(
             **ref, interval=interval, last_backup_at=None, age=None))
-    digest.policy_errors = [
-        PolicyErrorLine(server_id=server_id, server_name=server_name,
-                        errors=found)
+    digest.problems = [
+        ProblemLine(server_id=server_id, server_name=server_name,
+                    errors=found)
         for (server_id, server_name), found in errors.items()]
 
 

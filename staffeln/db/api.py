@@ -1,19 +1,30 @@
-"""All of Staffeln's database access.
+"""Staffeln's database access: the transaction context, volumes and tasks.
 
+The digests' reads and writes are in :mod:`.api_reports`, retention's in
+:mod:`.api_retention`; they share the transaction context defined here.
 Callers pass a context and get plain model objects back; they never see a
 session. Writers retry on deadlock. A state change that must be exclusive is
-one conditional UPDATE checked by its rowcount.
+one conditional UPDATE checked by its rowcount. Time always comes from the
+caller (its injected clock), never from the database layer.
+
+The readers the API answers with fail closed: any failure to read raises
+:class:`~staffeln.common.exception.DatabaseUnavailable`, which the API
+answers with 503, so a question that cannot be answered from the database
+is never answered yes.
 """
 
 import datetime
+import functools
 import uuid as uuidlib
 
 from oslo_db import api as oslo_db_api
+from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_log import log as logging
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 
-from staffeln.common import clock
+from staffeln.common import exception
 from staffeln.db import models
 from staffeln.db import states
 
@@ -54,8 +65,10 @@ def save_volumes(context, records: list[dict],
     for record in records:
         vol = existing.get(record['id'])
         if vol is None:
-            vol = models.Volume(id=record['id'])
+            vol = models.Volume(id=record['id'], created_at=seen_at)
             context.session.add(vol)
+        else:
+            vol.updated_at = seen_at
         for key, value in record.items():
             setattr(vol, key, value)
         vol.last_seen_at = seen_at
@@ -128,21 +141,6 @@ def get_task(context, task_id: int) -> models.BackupTask | None:
 
 
 @context_manager.reader
-def get_task_by_uuid(context, task_uuid: str) -> models.BackupTask | None:
-    return context.session.scalars(
-        sa.select(models.BackupTask)
-        .where(models.BackupTask.uuid == task_uuid)).first()
-
-
-@context_manager.reader
-def get_task_by_backup_id(context,
-                          backup_id: str) -> models.BackupTask | None:
-    return context.session.scalars(
-        sa.select(models.BackupTask)
-        .where(models.BackupTask.backup_id == backup_id)).first()
-
-
-@context_manager.reader
 def list_tasks(context, status: str | tuple | list | None = None,
                project_id: str | None = None,
                volume_id: str | None = None,
@@ -207,8 +205,9 @@ def volume_histories(context,
 
 @retry_on_deadlock
 @context_manager.writer
-def transition(context, task_id: int, expected: str, new: str,
-               owner: str | None = None, **values) -> bool:
+def transition(context, task_id: int, expected: str, new: str, *,
+               now: datetime.datetime, owner: str | None = None,
+               **values) -> bool:
     """Move a task from ``expected`` to ``new`` if nobody else did.
 
     One conditional UPDATE: it only matches while the task is still in
@@ -222,22 +221,23 @@ def transition(context, task_id: int, expected: str, new: str,
     if owner is not None:
         query = query.where(models.BackupTask.claimed_by == owner)
     values['status'] = new
-    values.setdefault('updated_at', _now())
+    values['updated_at'] = now
     result = context.session.execute(query.values(**values))
     return result.rowcount == 1
 
 
 @retry_on_deadlock
 @context_manager.writer
-def update_task(context, task_id: int, expected: str,
-                owner: str | None = None, **values) -> bool:
+def update_task(context, task_id: int, expected: str, *,
+                now: datetime.datetime, owner: str | None = None,
+                **values) -> bool:
     """Change fields of a task that is still in ``expected``."""
     query = (sa.update(models.BackupTask)
              .where(models.BackupTask.id == task_id)
              .where(models.BackupTask.status == expected))
     if owner is not None:
         query = query.where(models.BackupTask.claimed_by == owner)
-    values.setdefault('updated_at', _now())
+    values['updated_at'] = now
     return context.session.execute(query.values(**values)).rowcount == 1
 
 
@@ -258,7 +258,7 @@ def claim_task(context, task_id: int, status: str, owner: str,
         .where(sa.or_(models.BackupTask.claimed_by.is_(None),
                       models.BackupTask.claim_expires_at < now))
         .values(claimed_by=owner, claim_expires_at=expires_at,
-                updated_at=_now()))
+                updated_at=now))
     return result.rowcount == 1
 
 
@@ -273,8 +273,86 @@ def release_task(context, task_id: int, owner: str) -> bool:
     return result.rowcount == 1
 
 
-def _now():
-    return clock.utcnow()
+# ---------------------------------------------------------------- API reads
+
+#: What a failed read raises: oslo.db's wrapped errors, SQLAlchemy errors it
+#: does not wrap, and socket or file errors from a driver.
+_READ_ERRORS = (db_exc.DBError, sa_exc.SQLAlchemyError, OSError)
+
+
+def fail_closed(func):
+    """Turn any failure to read into DatabaseUnavailable."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except _READ_ERRORS as exc:
+            LOG.error('Cannot read the database (%s): %s',
+                      type(exc).__name__, ' '.join(str(exc).split())[:500])
+            raise exception.DatabaseUnavailable(
+                'The database cannot be read; nothing can be decided.'
+            ) from exc
+    return wrapper
+
+
+# The delete hook's query is on a plain connection, without an ORM session:
+# it is the hot path (a few hundred microseconds saved per check).
+@fail_closed
+@context_manager.reader.connection
+def task_status(context, backup_id: str) -> str | None:
+    """Status of the task that made ``backup_id``; None without one."""
+    return context.connection.scalar(
+        sa.select(models.BackupTask.status)
+        .where(models.BackupTask.backup_id == backup_id))
+
+
+@fail_closed
+@context_manager.reader
+def ping(context) -> None:
+    """Read Staffeln's schema once; raise when the database cannot."""
+    context.session.execute(sa.select(sa.func.count())
+                            .select_from(models.BackupTask)
+                            .where(models.BackupTask.id == 0))
+
+
+@fail_closed
+@context_manager.reader
+def get_task_by_uuid(context, task_uuid: str) -> models.BackupTask | None:
+    return context.session.scalar(
+        sa.select(models.BackupTask)
+        .where(models.BackupTask.uuid == task_uuid))
+
+
+class UnknownMarker(exception.StaffelnException):
+    """A page marker that names nothing."""
+
+
+@fail_closed
+@context_manager.reader
+def task_page(context, project_id: str | None, statuses: tuple = (),
+              volume_id: str | None = None, limit: int = 100,
+              marker: str | None = None) -> list[models.BackupTask]:
+    """Tasks, newest first; ``marker`` is the last task of the last page.
+
+    :raises UnknownMarker: no task has the uuid ``marker``.
+    """
+    query = (sa.select(models.BackupTask)
+             .order_by(models.BackupTask.id.desc())
+             .limit(limit))
+    if marker is not None:
+        marker_id = context.session.scalar(
+            sa.select(models.BackupTask.id)
+            .where(models.BackupTask.uuid == marker))
+        if marker_id is None:
+            raise UnknownMarker(f'marker {marker} is not a task')
+        query = query.where(models.BackupTask.id < marker_id)
+    if project_id is not None:
+        query = query.where(models.BackupTask.project_id == project_id)
+    if statuses:
+        query = query.where(models.BackupTask.status.in_(statuses))
+    if volume_id is not None:
+        query = query.where(models.BackupTask.volume_id == volume_id)
+    return list(context.session.scalars(query))
 
 
 def _chunks(items, size):

@@ -14,10 +14,9 @@ from staffeln.common import clock
 from staffeln.db.api import context_manager
 from staffeln.db.api import retry_on_deadlock
 from staffeln.db import models
-from staffeln.db import models_reports
 from staffeln.db import states
 
-Report = models_reports.ProjectReport
+Report = models.ProjectReport
 Task = models.BackupTask
 Volume = models.Volume
 

@@ -38,7 +38,7 @@ TASK_COLUMNS = PLAN_COLUMNS + (
 
 VOLUME_COLUMNS = (
     Volume.id, Volume.project_id, Volume.name, Volume.server_id,
-    Volume.server_name, Volume.retention, Volume.policy_errors,
+    Volume.server_name, Volume.retention, Volume.problems,
     Volume.gone_at,
 )
 
@@ -50,7 +50,7 @@ BATCH = 5000
 
 
 @context_manager.reader
-def volume_policies(context, project_id: str | None = None) -> dict:
+def volume_settings(context, project_id: str | None = None) -> dict:
     """Every known volume (gone ones too), as rows keyed by volume id."""
     query = sa.select(*VOLUME_COLUMNS)
     if project_id:
@@ -93,9 +93,9 @@ def gone_volumes_with_backups(context) -> list[str]:
 
 @retry_on_deadlock
 @context_manager.writer
-def set_policy_errors(context, errors: dict[str, str | None]) -> None:
+def set_problems(context, errors: dict[str, str | None]) -> None:
     """Store each volume's override problems (None: no problem)."""
     for volume_id in sorted(errors):
         context.session.execute(
             sa.update(Volume).where(Volume.id == volume_id)
-            .values(policy_errors=errors[volume_id]))
+            .values(problems=errors[volume_id]))

@@ -77,8 +77,9 @@ class Volume(TimestampMixin, Base):
     interval_s: orm.Mapped[int] = orm.mapped_column(default=86400)
     #: The retention policy the volume last had (see the retention module).
     retention: orm.Mapped[dict | None] = orm.mapped_column()
-    #: Problems with the server's overrides, reported to the project.
-    policy_errors: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    #: Problems with the server's settings (overrides it asks for),
+    #: reported to the project, one per line.
+    problems: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     last_seen_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
     gone_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
 
@@ -134,4 +135,30 @@ class BackupTask(TimestampMixin, Base):
     retry_after: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
 
 
-from staffeln.db import models_reports  # noqa
+class ProjectReport(TimestampMixin, Base):
+    """The digest state of one project.
+
+    Everything up to ``period_end`` has been reported (or there was nothing
+    to report); the next digest covers ``[period_end, now)``. A failed send
+    leaves ``period_end`` where it was, so the next run retries the same
+    period, extended up to its own time.
+    """
+
+    __tablename__ = 'project_reports'
+
+    project_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(64), primary_key=True)
+    #: End (exclusive) of the last period reported.
+    period_end: orm.Mapped[datetime.datetime] = orm.mapped_column()
+    #: When a digest was last sent (or written to the log).
+    last_sent_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    #: When a digest was last tried, sent or not.
+    last_attempt_at: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column())
+    #: Failed sends since the last good one, and why the last one failed.
+    failures: orm.Mapped[int] = orm.mapped_column(default=0)
+    last_error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    #: The conductor sending the digest, until claim_expires_at.
+    claimed_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    claim_expires_at: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column())

@@ -23,7 +23,9 @@ import sys
 import threading
 
 from staffeln.api import app as api_app
-from staffeln.api import prepare
+from staffeln.cmd import api as api_cmd
+from staffeln.cmd import prepare
+from staffeln.common import exception
 
 DEFAULT_CONFIG_FILE = '/etc/staffeln/staffeln.conf'
 
@@ -53,11 +55,12 @@ def init_application(environ=None):
             files, dirs = _config_from_environ(
                 os.environ if environ is None else environ)
             try:
-                conf = prepare.prepare_service(
+                conf = api_cmd.prepare_api(
                     ['staffeln-api-wsgi'], default_config_files=files,
                     default_config_dirs=dirs)
-            except prepare.ConfigError as exc:
-                print(f'staffeln-api-wsgi: error: {exc}', file=sys.stderr)
+            except exception.ConfigurationError as exc:
+                print(f'staffeln-api-wsgi: error: {prepare.one_line(exc)}',
+                      file=sys.stderr)
                 raise SystemExit(2) from None
             _application = api_app.create_app(conf)
         return _application

@@ -25,8 +25,9 @@ from keystoneauth1 import loading as ks_loading
 from openstack import exceptions as os_exc
 from oslo_config import cfg
 
+from staffeln.cloud import client as cloud_client
+from staffeln.common import clock
 from staffeln.common import context as staffeln_context
-from staffeln.common import openstack as staffeln_openstack
 from staffeln import conf as staffeln_conf
 from staffeln.db import api as db_api
 from staffeln.db import states
@@ -82,7 +83,7 @@ class ServiceUser(fixtures.Fixture):
             self.project_id, self.user.id,
             identity.find_role(realcloud.MEMBER_ROLE, ignore_missing=False))
 
-    def cloud(self) -> staffeln_openstack.Cloud:
+    def cloud(self) -> cloud_client.Cloud:
         """Staffeln's OpenStack adapter, logged in as this user."""
         creds = realcloud.admin_credentials()
         conf = cfg.ConfigOpts()
@@ -99,7 +100,7 @@ class ServiceUser(fixtures.Fixture):
                             ('user_domain_name', 'Default'),
                             ('region_name', creds.region)):
             conf.set_override(name, value, group='openstack')
-        return staffeln_openstack.Cloud(conf, sleep=lambda _: None)
+        return cloud_client.Cloud(conf, sleep=lambda _: None)
 
 
 class DeleteHookTest(base.IntegrationTestCase):
@@ -140,17 +141,20 @@ class DeleteHookTest(base.IntegrationTestCase):
             'project_id': self.tenant.project_id, 'volume_id': volume_id,
             'backup_type': 'full', 'status': states.QUEUED})
         self.assertTrue(db_api.transition(context, task.id, states.QUEUED,
-                                          states.STARTING))
+                                          states.STARTING,
+                                          now=clock.utcnow()))
         backup = self.service.create_backup(
             self.tenant.project_id, volume_id, f'{volume_id}-staffeln',
             'Full backup by Staffeln', incremental=False, force=False,
             metadata={MARKER: 'True', '__staffeln_task': task.uuid})
         self.assertTrue(db_api.transition(context, task.id, states.STARTING,
                                           states.CREATING,
+                                          now=clock.utcnow(),
                                           backup_id=backup.id))
         realcloud.wait_backup(self.member, backup.id)
         self.assertTrue(db_api.transition(context, task.id, states.CREATING,
-                                          states.AVAILABLE))
+                                          states.AVAILABLE,
+                                          now=clock.utcnow()))
         return backup.id, task.id
 
     def manual_backup(self, volume_id: str) -> str:
@@ -193,7 +197,8 @@ class DeleteHookTest(base.IntegrationTestCase):
         context = staffeln_context.get_admin_context()
         self.assertTrue(db_api.transition(context, task_id,
                                           states.AVAILABLE,
-                                          states.DELETING))
+                                          states.DELETING,
+                                          now=clock.utcnow()))
         self.service.delete_backup(self.tenant.project_id, automated)
         realcloud.wait_backup_deleted(self.member, automated)
 

@@ -15,12 +15,12 @@ import io
 
 from openstack import exceptions as os_exc
 
+from staffeln.cloud import client as cloud_client
+from staffeln.cmd.manage import retention as retention_cmd
 from staffeln.common import clock
 from staffeln.common import exception
-from staffeln.common import openstack
 from staffeln.conductor import manager
-from staffeln.conductor import retention
-from staffeln.conductor import retention_preview
+from staffeln.conductor.retention import runner as retention_runner
 from staffeln.db import api as db_api
 from staffeln.db import states
 from staffeln.tests.integration import service_user
@@ -51,8 +51,8 @@ class TestRetention(service_user.StaffelnTestCase):
         #: (backup id, HTTP status or None) of every delete retention sent.
         self.delete_calls: list = []
 
-    def make_cloud(self) -> openstack.Cloud:
-        cloud = openstack.Cloud(self.conf)
+    def make_cloud(self) -> cloud_client.Cloud:
+        cloud = cloud_client.Cloud(self.conf)
         real = cloud.delete_backup
 
         def delete_backup(project_id, backup_id):
@@ -66,7 +66,7 @@ class TestRetention(service_user.StaffelnTestCase):
         return cloud
 
     def cycle(self) -> list:
-        mgr = manager.Manager(self.conf, openstack.Cloud(self.conf),
+        mgr = manager.Manager(self.conf, cloud_client.Cloud(self.conf),
                               self.clock)
         result = mgr.run_once(self.context)
         self.assertEqual(([], []), (result.errors, [
@@ -94,11 +94,11 @@ class TestRetention(service_user.StaffelnTestCase):
         # Two weeks and more later, all three are older than the default
         # retention of 14 days.
         self.clock.advance(15 * DAY)
-        runner = retention.Retention(self.conf, self.make_cloud(),
-                                     self.clock)
+        runner = retention_runner.Retention(self.conf, self.make_cloud(),
+                                            self.clock)
         out = io.StringIO()
-        retention_preview.preview_command(
-            self.conf, tenant.project_id, out=out, cloud=runner.cloud,
+        retention_cmd.preview_command(
+            self.conf, runner.cloud, tenant.project_id, out=out,
             clock=self.clock)
         self.assertIn('3 backups, 1 kept, 2 to delete', out.getvalue())
         self.assertEqual([], self.delete_calls)

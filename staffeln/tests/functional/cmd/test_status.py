@@ -12,8 +12,8 @@ import fixtures
 from oslo_upgradecheck import upgradecheck
 import testscenarios
 
+from staffeln.cloud import client as cloud_client
 from staffeln.cmd import status
-from staffeln.common import openstack
 from staffeln.db import migration
 from staffeln.tests import base
 from staffeln.tests.functional.conductor import base as conductor_base
@@ -34,7 +34,7 @@ def free_port() -> int:
 
 
 def no_sleep_cloud(conf):
-    return openstack.Cloud(conf, sleep=lambda seconds: None)
+    return cloud_client.Cloud(conf, sleep=lambda seconds: None)
 
 
 class TestDatabaseCheck(base.TestCase):

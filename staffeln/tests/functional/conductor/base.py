@@ -5,9 +5,9 @@ import os
 from keystoneauth1 import loading as ks_loading
 import testscenarios
 
+from staffeln.cloud import client as cloud_client
 from staffeln.common import clock
 from staffeln.common import context as staffeln_context
-from staffeln.common import openstack
 from staffeln.conductor import manager
 from staffeln.db import api as db_api
 from staffeln.tests import base
@@ -60,7 +60,7 @@ class ConductorTestCase(base.TestCase):
         return clock.ManualClock()
 
     def make_manager(self, notifier=None) -> manager.Manager:
-        cloud = openstack.Cloud(self.conf, sleep=lambda s: None)
+        cloud = cloud_client.Cloud(self.conf, sleep=lambda s: None)
         return manager.Manager(self.conf, cloud, self.clock, notifier)
 
     def tenant(self, name: str):

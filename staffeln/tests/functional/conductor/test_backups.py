@@ -137,10 +137,10 @@ class TestBackups(base.ConductorTestCase):
                          {t.volume_id for t in result.tasks})
         volume = db_api.get_volume(self.context, clamped.volume_ids[0])
         self.assertEqual(2 * 3600, volume.interval_s)
-        self.assertIn('shorter than the minimum 2h', volume.policy_errors)
+        self.assertIn('shorter than the minimum 2h', volume.problems)
         volume = db_api.get_volume(self.context, bad.volume_ids[0])
         self.assertEqual(DAY, volume.interval_s)
-        self.assertIn("'hourly' is not a duration", volume.policy_errors)
+        self.assertIn("'hourly' is not a duration", volume.problems)
         self.clock.advance(18 * 3600)
         result = self.make_manager().run_once(self.context)
         self.assertIn(daily.volume_ids[0],

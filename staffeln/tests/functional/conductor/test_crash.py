@@ -2,19 +2,18 @@
 
 ``staffeln-manage run-once`` runs as a real process against the simulated
 cloud and a real database, and kills itself (SIGKILL, as a power cut or the
-OOM killer would) at a named step of the state machine. A second process is
+OOM killer would) at a named step of the state machine
+(:mod:`staffeln.tests.failpoints`). A second process is
 then started the same way, without the failpoint. Afterwards every due
 volume has exactly one backup, every backup in Cinder has a task row, and
 no task is left in an intermediate state.
 """
 
 import collections
-import os
 import signal
 import subprocess
 import sys
 
-from staffeln.common import failpoints
 from staffeln.db import api as db_api
 from staffeln.db import states
 from staffeln.tests.functional.conductor import base
@@ -44,15 +43,11 @@ class TestCrashSafety(base.ConductorTestCase):
             conductor={'run_once_poll_interval': 0})
 
     def run_once(self, failpoint=None):
-        env = dict(os.environ)
-        env.pop(failpoints.ENV, None)
-        if failpoint:
-            env[failpoints.ENV] = failpoint
-        manage = os.path.join(os.path.dirname(sys.executable),
-                              'staffeln-manage')
         return subprocess.run(
-            [manage, '--config-file', self.config, 'run-once'],
-            env=env, capture_output=True, text=True, timeout=120)
+            [sys.executable, '-m', 'staffeln.tests.failpoints',
+             failpoint or '-', 'staffeln-manage', '--config-file',
+             self.config, 'run-once'],
+            capture_output=True, text=True, timeout=120)
 
     def test_killed_then_restarted(self):
         killed = self.run_once(self.step)

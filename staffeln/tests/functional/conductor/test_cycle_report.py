@@ -1,7 +1,7 @@
 """run-once ends with the digests: simulated cloud, real SMTP server."""
 
+from staffeln.cloud import client as cloud_client
 from staffeln.common import clock
-from staffeln.common import openstack
 from staffeln.conductor import manager
 from staffeln.conductor import report
 from staffeln.tests.functional.conductor import base
@@ -39,7 +39,7 @@ class TestCycleReport(base.ConductorTestCase):
                    **self.smtp.conf_flags())
 
     def make_manager(self):
-        cloud = openstack.Cloud(self.conf, sleep=lambda s: None)
+        cloud = cloud_client.Cloud(self.conf, sleep=lambda s: None)
         notifier = RecordingNotifier()
         reporter = report.Reporter(self.conf, cloud, self.clock, notifier)
         return manager.Manager(self.conf, cloud, self.clock, notifier,

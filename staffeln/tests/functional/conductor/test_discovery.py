@@ -101,7 +101,7 @@ class TestDiscovery(base.ConductorTestCase):
             'backup_keep': 'daily=7'})
         self.make_manager().discover_and_schedule(self.context)
         volume = db_api.get_volume(self.context, server.volume_ids[0])
-        problems = volume.policy_errors.splitlines()
+        problems = volume.problems.splitlines()
         self.assertEqual(2, len(problems), problems)
         self.assertIn("backup_interval ignored: 'often' is not a duration",
                       problems[0])

@@ -50,7 +50,7 @@ class TestRecovery(base.ConductorTestCase):
             now + self.conf.conductor.claim_timeout))
         self.assertTrue(db_api.transition(
             self.context, task.id, states.QUEUED, states.STARTING,
-            owner='conductor-1', started_at=now, attempts=1))
+            now=now, owner='conductor-1', started_at=now, attempts=1))
         self.flags(host='conductor-2')
         second = self.make_manager()
         second.backup_step(self.context)

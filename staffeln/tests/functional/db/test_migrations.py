@@ -33,6 +33,9 @@ class TestMigrationsWalk(base.TestCase):
     def test_walk_versions(self):
         self.assertIsNone(migration.version(engine=self.db.engine))
         for revision in migration.revisions():
+            prepare = getattr(self, f'_pre_upgrade_{revision}', None)
+            if prepare is not None:
+                prepare(self.db.engine)
             migration.upgrade(revision, engine=self.db.engine)
             self.assertEqual(revision,
                              migration.version(engine=self.db.engine))
@@ -86,6 +89,23 @@ class TestMigrationsWalk(base.TestCase):
                 "'2026-01-01')"))
             self.assertEqual(1, conn.execute(sa.text(
                 'SELECT COUNT(*) FROM project_reports')).scalar())
+
+    def _check_0003_volume_problems(self, engine):
+        columns = {c['name'] for c in
+                   sa.inspect(engine).get_columns('volumes')}
+        self.assertIn('problems', columns)
+        self.assertNotIn('policy_errors', columns)
+        # The volume written before the rename kept its problems.
+        with engine.connect() as conn:
+            self.assertEqual('bad interval', conn.execute(sa.text(
+                "SELECT problems FROM volumes WHERE id = 'v0'")).scalar())
+
+    def _pre_upgrade_0003_volume_problems(self, engine):
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO volumes (id, project_id, size_gb, interval_s, "
+                "policy_errors, created_at) VALUES ('v0', 'p0', 1, 60, "
+                "'bad interval', '2026-01-01')"))
 
 
 class TestModelsMigrationsSync(test_migrations.ModelsMigrationsSync,

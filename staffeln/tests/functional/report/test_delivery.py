@@ -41,8 +41,8 @@ class TestDelivery(base.DigestTestCase):
         self.add_volume('p-web', 'v-data', 'data')
         self.add_volume('p-web', 'v-logs', 'logs', server_id='srv-2',
                         server_name='db-1',
-                        policy_errors='backup_interval "2x" is not a '
-                                      'duration; the default 1d is used')
+                        problems='backup_interval "2x" is not a '
+                                 'duration; the default 1d is used')
         self.add_volume('p-web', 'v-tmp', 'scratch', server_id='srv-2',
                         server_name='db-1',
                         skip_reason='volume metadata backup_skip=yes')

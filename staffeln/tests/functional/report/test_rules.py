@@ -9,6 +9,7 @@ import datetime
 import fixtures
 import testscenarios
 
+from staffeln.cmd.manage import report as report_cmd
 from staffeln.common import exception
 from staffeln.conductor import report
 from staffeln.db import api_reports
@@ -435,8 +436,8 @@ class TestRules(base.DigestTestCase):
                              finished_at=T0 - HOUR)
         out = fixtures.StringStream('stdout')
         self.useFixture(out)
-        self.assertEqual(0, report.preview_command(
-            self.conf, 'p-a', 'text', cloud=self.cloud, out=out.stream))
+        self.assertEqual(0, report_cmd.preview_command(
+            self.conf, self.cloud, 'p-a', 'text', out=out.stream))
         out.stream.flush()
         printed = out.getDetails()['stdout'].as_text()
         self.assertIn('Staffeln backup report for alpha', printed)

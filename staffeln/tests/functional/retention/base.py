@@ -2,9 +2,10 @@
 
 import datetime
 
+from staffeln.cloud import client as cloud_client
 from staffeln.common import exception
-from staffeln.common import openstack
-from staffeln.conductor import retention
+from staffeln.conductor.retention import planning
+from staffeln.conductor.retention import runner
 from staffeln.db import api as db_api
 from staffeln.db import states
 from staffeln.tests.functional.conductor import base
@@ -58,8 +59,8 @@ class RetentionTestCase(base.ConductorTestCase):
             self.clock.advance(step)
         self.flags(group='retention', retention_time=saved)
 
-    def make_retention(self) -> retention.Retention:
-        cloud = openstack.Cloud(self.conf, sleep=lambda s: None)
+    def make_retention(self) -> runner.Retention:
+        cloud = cloud_client.Cloud(self.conf, sleep=lambda s: None)
         real = cloud.delete_backup
 
         def delete_backup(project_id, backup_id):
@@ -70,10 +71,10 @@ class RetentionTestCase(base.ConductorTestCase):
                 raise
             self.delete_calls.append((backup_id, None))
         cloud.delete_backup = delete_backup
-        return retention.Retention(self.conf, cloud, self.clock,
-                                   self.notifier)
+        return runner.Retention(self.conf, cloud, self.clock,
+                                self.notifier)
 
-    def retention(self) -> retention.RetentionResult:
+    def retention(self) -> planning.RetentionResult:
         return self.make_retention().run(self.context)
 
     # -- reading the outcome --------------------------------------------------

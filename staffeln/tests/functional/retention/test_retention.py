@@ -3,7 +3,7 @@
 import datetime
 import io
 
-from staffeln.conductor import retention_preview
+from staffeln.cmd.manage import retention as retention_cmd
 from staffeln.db import api as db_api
 from staffeln.db import states
 from staffeln.tests.functional.retention import base
@@ -144,7 +144,8 @@ class TestChains(base.RetentionTestCase):
         self.history(20)
         # A conductor recorded the intent and died before the call.
         self.assertTrue(db_api.transition(self.context, 1, states.AVAILABLE,
-                                          states.DELETING))
+                                          states.DELETING,
+                                          now=self.clock.now()))
         result = self.retention()
         self.assertIn(1, self.task_ids(result.deleted))
         self.assertNotIn(self.backup_of(1), self.in_cinder())
@@ -315,14 +316,14 @@ class TestPolicies(base.RetentionTestCase):
         self.assertIn("backup_keep ignored: 'forever' is not a keep rule",
                       problems['bogus'])
         stored = db_api.get_volume(self.context, short.volume_ids[0])
-        self.assertEqual(problems['short'], stored.policy_errors)
+        self.assertEqual(problems['short'], stored.problems)
         # Once the server is fixed, the problem is cleared.
         self.sim.cloud.server(short.id).metadata['backup_retention'] = '8d'
         self.make_manager().discover_and_schedule(self.context)
         self.assertEqual(['bogus'], [p.server_name
                                      for p in self.retention().problems])
         self.assertIsNone(db_api.get_volume(
-            self.context, short.volume_ids[0]).policy_errors)
+            self.context, short.volume_ids[0]).problems)
 
     def test_gone_volume_keeps_its_last_backup_until_it_is_deleted(self):
         server = self.server(self.project, 'web',
@@ -391,8 +392,8 @@ class TestPreview(base.RetentionTestCase):
 
         out = io.StringIO()
         cloud = self.make_retention().cloud
-        self.assertEqual(0, retention_preview.preview_command(
-            self.conf, project.id, out=out, cloud=cloud, clock=self.clock))
+        self.assertEqual(0, retention_cmd.preview_command(
+            self.conf, cloud, project.id, out=out, clock=self.clock))
         text = out.getvalue()
         self.assertIn('Retention preview: 20 backups, 14 kept, 6 to delete.',
                       text)
@@ -400,7 +401,7 @@ class TestPreview(base.RetentionTestCase):
         self.assertIn("backup_keep ignored: 'nonsense'", text)
 
         other = io.StringIO()
-        retention_preview.preview_command(
-            self.conf, 'no-such-project', out=other, cloud=cloud,
+        retention_cmd.preview_command(
+            self.conf, cloud, 'no-such-project', out=other,
             clock=self.clock)
         self.assertIn('0 backups', other.getvalue())

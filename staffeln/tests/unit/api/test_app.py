@@ -10,7 +10,7 @@ from oslo_middleware.healthcheck import opts as healthcheck_opts
 from sqlalchemy import exc as sa_exc
 
 from staffeln.api import app as api_app
-from staffeln.api import queries
+from staffeln.db import api as db_api
 from staffeln.db import states
 from staffeln.tests import base
 
@@ -24,10 +24,16 @@ class AppTestCase(base.TestCase):
         super().setUp()
         self.flags(auth_strategy='noauth', group='api')
         self.status = None
+        self.ping_error = None
         self.task_status = self.useFixture(fixtures.MockPatchObject(
-            queries, '_task_status', side_effect=self._task_status)).mock
+            db_api, 'task_status',
+            side_effect=db_api.fail_closed(self._task_status))).mock
         self.ping = self.useFixture(fixtures.MockPatchObject(
-            queries, '_ping')).mock
+            db_api, 'ping', side_effect=db_api.fail_closed(self._ping))).mock
+
+    def _ping(self, context):
+        if isinstance(self.ping_error, BaseException):
+            raise self.ping_error
 
     def _task_status(self, context, backup_id):
         if isinstance(self.status, BaseException):
@@ -152,7 +158,7 @@ class TestHealthcheck(AppTestCase):
         self.ping.assert_called_once()
 
     def test_database_down(self):
-        self.ping.side_effect = db_exc.DBConnectionError('refused')
+        self.ping_error = db_exc.DBConnectionError('refused')
         client = self.client()
         response = client.get('/healthcheck')
         self.assertEqual(503, response.status_code)

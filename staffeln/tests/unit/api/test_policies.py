@@ -4,7 +4,7 @@ import fixtures
 from oslo_policy import generator
 from oslo_policy import policy as oslo_policy
 
-from staffeln.api import policy
+from staffeln.api import authz
 from staffeln import policies
 from staffeln.tests import base
 
@@ -34,7 +34,7 @@ class TestRules(base.TestCase):
     def test_enforcer_entry_point(self):
         fresh = self.useFixture(fixtures.MockPatch(
             'staffeln.conf.CONF', self.conf)).mock
-        enforcer = policy.get_enforcer()
+        enforcer = authz.get_enforcer()
         self.assertIs(fresh, enforcer.conf)
         self.assertIn('staffeln:task:list', enforcer.registered_rules)
 
@@ -43,7 +43,7 @@ class TestAuthorize(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.enforcer = policy.make_enforcer(self.conf)
+        self.enforcer = authz.make_enforcer(self.conf)
 
     def creds(self, project_id, *roles):
         return {'project_id': project_id, 'roles': list(roles),
@@ -51,11 +51,11 @@ class TestAuthorize(base.TestCase):
 
     def test_project_reader(self):
         target = {'project_id': 'a'}
-        policy.authorize(self.enforcer, 'staffeln:task:list', target,
-                         self.creds('a', 'reader'))
+        authz.authorize(self.enforcer, 'staffeln:task:list', target,
+                        self.creds('a', 'reader'))
         for creds in (self.creds('b', 'reader'), self.creds('a', 'other'),
                       self.creds('a')):
-            self.assertRaises(policy.errors.Forbidden, policy.authorize,
+            self.assertRaises(authz.errors.Forbidden, authz.authorize,
                               self.enforcer, 'staffeln:task:list', target,
                               creds)
 
@@ -63,8 +63,8 @@ class TestAuthorize(base.TestCase):
         creds = self.creds('x', 'admin')
         for rule in ('staffeln:task:list', 'staffeln:task:get',
                      'staffeln:task:list:all_projects'):
-            policy.authorize(self.enforcer, rule, {'project_id': 'a'}, creds)
-        self.assertRaises(policy.errors.Forbidden, policy.authorize,
+            authz.authorize(self.enforcer, rule, {'project_id': 'a'}, creds)
+        self.assertRaises(authz.errors.Forbidden, authz.authorize,
                           self.enforcer, 'staffeln:task:list:all_projects',
                           {}, self.creds('a', 'member', 'reader'))
 
@@ -74,7 +74,7 @@ class TestAuthorize(base.TestCase):
         with open(path, 'w') as f:
             f.write('"staffeln:task:list": "!"\n')
         self.flags(policy_file=path, group='oslo_policy')
-        self.assertRaises(policy.errors.Forbidden, policy.authorize,
-                          policy.make_enforcer(self.conf),
+        self.assertRaises(authz.errors.Forbidden, authz.authorize,
+                          authz.make_enforcer(self.conf),
                           'staffeln:task:list', {'project_id': 'a'},
                           self.creds('a', 'admin'))

@@ -3,7 +3,8 @@ import os
 import fixtures
 from oslo_config import cfg
 
-from staffeln.api import prepare
+from staffeln.cmd import api as api_cmd
+from staffeln.common import exception
 from staffeln import conf as staffeln_conf
 from staffeln.tests import base
 
@@ -23,8 +24,8 @@ class TestPrepareService(base.TestCase):
             f.write(text)
         conf = cfg.ConfigOpts()
         staffeln_conf.register_opts(conf)
-        return prepare.prepare_service(['staffeln-api', '--config-file',
-                                        path], conf=conf)
+        return api_cmd.prepare_api(['staffeln-api', '--config-file',
+                                    path], conf=conf)
 
     def test_good(self):
         conf = self.prepare('[api]\nport = 9999\nworkers = 3\n')
@@ -46,7 +47,9 @@ class TestPrepareService(base.TestCase):
                 ('[api]\nssl_ca_file = /ca\n', 'ssl_ca_file'),
                 ('[database]\nmax_pool_size = x\n', 'max_pool_size'),
                 ('not ini\n', 'staffeln.conf')):
-            exc = self.assertRaises(prepare.ConfigError, self.prepare, text)
+            exc = self.assertRaises(exception.ConfigurationError,
+                                    self.prepare, text)
             self.assertIn(fragment, str(exc), text)
             self.assertNotIn('\n', str(exc))
+            self.assertNotIn('LocationInfo', str(exc))
         self.configure.assert_not_called()

@@ -2,7 +2,6 @@ import types
 
 import testtools
 
-from staffeln.common import exception
 from staffeln.conductor import admission
 
 
@@ -74,14 +73,3 @@ class TestQuotaBook(testtools.TestCase):
         book.charge('p', 1)
         self.assertIsNotNone(book.refusal('p', 1))
         self.assertEqual(1, cloud.reads)
-
-
-class TestNoParentError(testtools.TestCase):
-
-    def test_recognises_cinders_refusal(self):
-        error = exception.CloudError(
-            'creating: Invalid backup: No backups available to do an '
-            'incremental backup.', status=400)
-        self.assertTrue(admission.is_no_parent_error(error))
-        self.assertFalse(admission.is_no_parent_error(
-            exception.CloudError('creating: other', status=400)))

@@ -70,7 +70,7 @@ class TestDigest(base.TestCase):
             **self.ref(backup_id=None, backup_type='full', reason='x',
                        finished_at=T0))]).has_news)
         self.assertTrue(self.digest(
-            policy_errors=[report_content.PolicyErrorLine(
+            problems=[report_content.ProblemLine(
                 's1', None, ['bad'])]).has_news)
         self.assertTrue(self.digest(
             out_of_policy=[report_content.OutOfPolicyLine(

@@ -38,7 +38,7 @@ def make_digest(**kw):
             **ref, interval=DAY, last_backup_at=T0 - 3 * DAY,
             age=4 * DAY)],
         skipped=[content.SkippedLine(**ref, reason='backup_skip=yes')],
-        policy_errors=[content.PolicyErrorLine('s1', 'web-1', ['bad'])],
+        problems=[content.ProblemLine('s1', 'web-1', ['bad'])],
         quota=content.quota_lines(
             {'backups': {'limit': 10, 'in_use': 9, 'reserved': 0},
              'backup_gigabytes': {'limit': -1, 'in_use': 5,
@@ -94,7 +94,7 @@ class TestRender(base.TestCase):
 
     def test_empty_sections_and_unavailable_quota(self):
         digest = make_digest(backups=[], failures=[], deletions=[],
-                             out_of_policy=[], skipped=[], policy_errors=[],
+                             out_of_policy=[], skipped=[], problems=[],
                              quota=None, quota_error='cinder is down')
         text = self.renderer.render(digest, 'text')
         html = self.renderer.render(digest, 'html')

@@ -3,11 +3,12 @@
 import datetime
 import types
 
+from staffeln.cmd.manage import retention as retention_cmd
 from staffeln.common import clock as clock_mod
 from staffeln.common import exception
-from staffeln.conductor import retention
-from staffeln.conductor import retention_policy as rp
-from staffeln.conductor import retention_preview
+from staffeln.conductor.retention import planning
+from staffeln.conductor.retention import runner
+from staffeln.rules import retention as rp
 from staffeln.tests import base
 
 UTC = datetime.timezone.utc
@@ -17,12 +18,12 @@ DAY = datetime.timedelta(days=1)
 class TestConfiguration(base.TestCase):
 
     def make(self):
-        return retention.Retention(self.conf, None, clock_mod.ManualClock())
+        return runner.Retention(self.conf, None, clock_mod.ManualClock())
 
     def test_defaults(self):
         runner = self.make()
-        self.assertEqual(rp.Policy(retention=14 * DAY, keep=rp.Keep(),
-                                   ceiling=365 * DAY, min_good=1),
+        self.assertEqual(rp.Rules(retention=14 * DAY, keep=rp.Keep(),
+                                  ceiling=365 * DAY, min_good=1),
                          runner.default)
         self.assertEqual(rp.Bounds(7 * DAY, 365 * DAY), runner.bounds)
         self.assertEqual(3600, self.conf.retention.retention_interval)
@@ -57,7 +58,7 @@ class TestConfiguration(base.TestCase):
                       '(2w)', str(exc))
 
 
-class TestPolicyErrors(base.TestCase):
+class TestProblems(base.TestCase):
 
     def test_retention_lines_replace_their_old_selves(self):
         current = ('backup_interval 5min is shorter than the minimum 1h; '
@@ -65,16 +66,15 @@ class TestPolicyErrors(base.TestCase):
         self.assertEqual(
             'backup_interval 5min is shorter than the minimum 1h; using the '
             'minimum\nbackup_retention 1d is shorter',
-            retention.merge_policy_errors(
+            planning.merge_problems(
                 current, ['backup_retention 1d is shorter']))
 
     def test_nothing_left_is_none(self):
-        self.assertIsNone(retention.merge_policy_errors(
+        self.assertIsNone(planning.merge_problems(
             'backup_retention x', []))
-        self.assertIsNone(retention.merge_policy_errors(None, []))
+        self.assertIsNone(planning.merge_problems(None, []))
         self.assertEqual('backup_keep y',
-                         retention.merge_policy_errors(None,
-                                                       ['backup_keep y']))
+                         planning.merge_problems(None, ['backup_keep y']))
 
 
 class TestRenderPreview(base.TestCase):
@@ -88,9 +88,9 @@ class TestRenderPreview(base.TestCase):
             time=now - 20 * DAY)
         newer = types.SimpleNamespace(**dict(vars(task), backup_id='b-2',
                                              time=now - DAY))
-        problem = retention.Problem('0123456789abcdef', 'vol-1', 's1', 'web',
-                                    'backup_keep ignored: nonsense')
-        text = retention_preview.render_preview(
+        problem = planning.Problem('0123456789abcdef', 'vol-1', 's1', 'web',
+                                   'backup_keep ignored: nonsense')
+        text = retention_cmd.render_preview(
             [(newer, True, 'within 2w'), (task, False, 'older than 2w')],
             [problem], now, ['cannot tell'])
         lines = text.splitlines()
@@ -108,7 +108,7 @@ class TestRenderPreview(base.TestCase):
         self.assertEqual('ERROR: cannot tell', lines[-1])
 
     def test_empty(self):
-        text = retention_preview.render_preview(
+        text = retention_cmd.render_preview(
             [], [], datetime.datetime(2026, 1, 1, tzinfo=UTC))
         self.assertIn('0 backups, 0 kept, 0 to delete', text)
         self.assertIn('(none)', text)

@@ -1,4 +1,4 @@
-"""Scheduling: which volumes are due, and whether full or incremental.
+"""Which volumes are due, and whether for a full or an incremental backup.
 
 Only good (available) backups count toward the interval and the depth of an
 incremental chain; failed or cancelled ones never do.
@@ -7,13 +7,8 @@ incremental chain; failed or cancelled ones never do.
 import dataclasses
 import datetime
 
-from oslo_log import log as logging
-
 from staffeln.common import duration
-from staffeln.db import api as db_api
 from staffeln.db import states
-
-LOG = logging.getLogger(__name__)
 
 FULL = 'full'
 INCREMENTAL = 'incremental'
@@ -66,33 +61,20 @@ def decide(volume_id: str, history: list, interval: datetime.timedelta,
                     reason=f'incremental {depth + 1} of {full_backup_depth}')
 
 
-def schedule(context, candidates: list, conf,
-             now: datetime.datetime) -> list:
-    """Queue a task for every eligible candidate that is due."""
-    eligible = [c for c in candidates if c.eligible]
-    histories = db_api.volume_histories(
-        context, [c.volume.id for c in eligible])
-    due = []
-    for candidate in eligible:
-        decision = decide(
+def plan(candidates: list, histories: dict[str, list],
+         full_backup_depth: int, now: datetime.datetime) -> list[tuple]:
+    """``(candidate, decision)`` for every candidate, in order.
+
+    The decision is None for a candidate that is not eligible (it says
+    why in its ``skip_reason``).
+    """
+    rows = []
+    for candidate in candidates:
+        if not candidate.eligible:
+            rows.append((candidate, None))
+            continue
+        rows.append((candidate, decide(
             candidate.volume.id, histories.get(candidate.volume.id, []),
             datetime.timedelta(seconds=candidate.interval_s),
-            conf.conductor.full_backup_depth, now)
-        if not decision.due:
-            continue
-        LOG.info('Queueing a %s backup of volume %s (project %s): %s',
-                 decision.backup_type, candidate.volume.id,
-                 candidate.volume.project_id, decision.reason)
-        due.append({
-            'project_id': candidate.volume.project_id,
-            'volume_id': candidate.volume.id,
-            'volume_name': candidate.volume.name,
-            'server_id': candidate.server.id,
-            'server_name': candidate.server.name,
-            'backup_type': decision.backup_type,
-            'parent_id': decision.parent_id,
-            'size_gb': candidate.volume.size,
-            'status': states.QUEUED,
-            'created_at': now,
-        })
-    return db_api.create_tasks(context, due) if due else []
+            full_backup_depth, now)))
+    return rows

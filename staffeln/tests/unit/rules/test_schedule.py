@@ -3,8 +3,8 @@ import types
 
 import testtools
 
-from staffeln.conductor import scheduler
 from staffeln.db import states
+from staffeln.rules import schedule
 
 T0 = datetime.datetime(2026, 3, 1, tzinfo=datetime.timezone.utc)
 DAY = datetime.timedelta(days=1)
@@ -20,7 +20,7 @@ def task(id, status=states.AVAILABLE, backup_type='full', parent_id=None,
 class TestDecide(testtools.TestCase):
 
     def decide(self, history, depth=2, interval=DAY):
-        return scheduler.decide('vol', history, interval, depth, T0)
+        return schedule.decide('vol', history, interval, depth, T0)
 
     def test_first_backup_is_full(self):
         decision = self.decide([])

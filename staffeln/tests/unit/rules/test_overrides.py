@@ -2,7 +2,7 @@ import datetime
 
 import testtools
 
-from staffeln.conductor import policy
+from staffeln.rules import overrides
 
 HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
@@ -12,23 +12,23 @@ class TestIsTrue(testtools.TestCase):
 
     def test_true_values_in_any_case(self):
         for value in ('yes', 'YES', 'True', 'true', '1', 'on', 'On', ' yes '):
-            self.assertTrue(policy.is_true(value), value)
+            self.assertTrue(overrides.is_true(value), value)
 
     def test_other_values(self):
         for value in ('no', 'false', '0', 'off', '', None, 'y', 'enabled'):
-            self.assertFalse(policy.is_true(value), value)
+            self.assertFalse(overrides.is_true(value), value)
 
 
 class TestBackupInterval(testtools.TestCase):
 
     def _interval(self, metadata):
-        return policy.backup_interval(metadata, DAY, HOUR, 30 * DAY)
+        return overrides.backup_interval(metadata, DAY, HOUR, 30 * DAY)
 
     def test_default_without_override(self):
-        self.assertEqual(policy.Interval(DAY), self._interval({}))
+        self.assertEqual(overrides.Clamped(DAY), self._interval({}))
 
     def test_override_within_bounds(self):
-        self.assertEqual(policy.Interval(6 * HOUR),
+        self.assertEqual(overrides.Clamped(6 * HOUR),
                          self._interval({'backup_interval': '6h'}))
 
     def test_override_clamped_to_minimum(self):

@@ -1,12 +1,12 @@
-"""The retention policy engine, with plain data and an injected clock."""
+"""The retention rules, with plain data and an injected clock."""
 
 import datetime
 
 import testtools
 
 from staffeln.common import clock as clock_mod
-from staffeln.conductor import retention_policy as rp
 from staffeln.db import states
+from staffeln.rules import retention as rp
 
 UTC = datetime.timezone.utc
 HOUR = datetime.timedelta(hours=1)
@@ -36,9 +36,9 @@ class PlanTestCase(testtools.TestCase):
 
     def plan(self, retention=14 * DAY, keep=None, ceiling=None, min_good=1,
              exists=True) -> dict:
-        policy = rp.Policy(retention=retention, keep=keep or rp.Keep(),
-                           ceiling=ceiling, min_good=min_good)
-        return {v.id: v for v in rp.plan(self.items, policy,
+        rules = rp.Rules(retention=retention, keep=keep or rp.Keep(),
+                         ceiling=ceiling, min_good=min_good)
+        return {v.id: v for v in rp.plan(self.items, rules,
                                          self.clock.now(), exists)}
 
     def kept(self, verdicts) -> set:
@@ -116,7 +116,7 @@ class TestFloor(PlanTestCase):
         self.assertEqual(set(old), self.due(verdicts))
         self.assertIn('the volume is gone', verdicts[old[1]].reason)
 
-    def test_gone_volume_still_keeps_what_the_policy_keeps(self):
+    def test_gone_volume_still_keeps_what_the_rules_keep(self):
         recent = self.add(DAY)
         old = self.add(30 * DAY)
         verdicts = self.plan(exists=False)
@@ -410,8 +410,8 @@ class TestResolve(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.default = rp.Policy(retention=14 * DAY,
-                                 keep=rp.Keep(daily=7), min_good=2)
+        self.default = rp.Rules(retention=14 * DAY,
+                                keep=rp.Keep(daily=7), min_good=2)
         self.bounds = rp.Bounds(7 * DAY, 365 * DAY)
 
     def resolve(self, retention=None, keep=None):
@@ -422,19 +422,19 @@ class TestResolve(testtools.TestCase):
         for overrides in (None, {}, {'backup_retention': None}):
             resolved = rp.resolve(overrides, self.default, self.bounds)
             self.assertEqual([], resolved.problems)
-            self.assertEqual(rp.Policy(14 * DAY, rp.Keep(daily=7),
-                                       ceiling=365 * DAY, min_good=2),
-                             resolved.policy)
+            self.assertEqual(rp.Rules(14 * DAY, rp.Keep(daily=7),
+                                      ceiling=365 * DAY, min_good=2),
+                             resolved.rules)
 
     def test_overrides_within_the_bounds(self):
         resolved = self.resolve('30d', 'weekly=4,monthly=6')
         self.assertEqual([], resolved.problems)
-        self.assertEqual(30 * DAY, resolved.policy.retention)
-        self.assertEqual(rp.Keep(weekly=4, monthly=6), resolved.policy.keep)
+        self.assertEqual(30 * DAY, resolved.rules.retention)
+        self.assertEqual(rp.Keep(weekly=4, monthly=6), resolved.rules.keep)
 
     def test_shorter_than_the_floor_is_raised_to_it(self):
         resolved = self.resolve('1d')
-        self.assertEqual(7 * DAY, resolved.policy.retention)
+        self.assertEqual(7 * DAY, resolved.rules.retention)
         self.assertEqual(['backup_retention 1d is shorter than the minimum '
                           '1w; using the minimum'], resolved.problems)
 
@@ -442,19 +442,19 @@ class TestResolve(testtools.TestCase):
         self.bounds = rp.Bounds(datetime.timedelta(0), 365 * DAY)
         resolved = self.resolve('0s', 'last=3')
         self.assertEqual(([], datetime.timedelta(0), rp.Keep(last=3)),
-                         (resolved.problems, resolved.policy.retention,
-                          resolved.policy.keep))
+                         (resolved.problems, resolved.rules.retention,
+                          resolved.rules.keep))
 
     def test_longer_than_the_ceiling_is_lowered_to_it(self):
         resolved = self.resolve('2y')
-        self.assertEqual(365 * DAY, resolved.policy.retention)
+        self.assertEqual(365 * DAY, resolved.rules.retention)
         self.assertEqual(['backup_retention 2y is longer than the maximum '
                           '1y; using the maximum'], resolved.problems)
 
     def test_invalid_values_are_reported_and_the_default_applies(self):
         resolved = self.resolve('two weeks', 'daily=7,forever=1')
-        self.assertEqual(self.default.retention, resolved.policy.retention)
-        self.assertEqual(self.default.keep, resolved.policy.keep)
+        self.assertEqual(self.default.retention, resolved.rules.retention)
+        self.assertEqual(self.default.keep, resolved.rules.keep)
         self.assertEqual(2, len(resolved.problems))
         self.assertTrue(resolved.problems[0].startswith(
             "backup_retention ignored: 'two weeks' is not a duration"))
@@ -466,14 +466,14 @@ class TestResolve(testtools.TestCase):
 
     def test_one_bad_key_does_not_void_the_other(self):
         resolved = self.resolve('30d', 'daily=x')
-        self.assertEqual(30 * DAY, resolved.policy.retention)
-        self.assertEqual(self.default.keep, resolved.policy.keep)
+        self.assertEqual(30 * DAY, resolved.rules.retention)
+        self.assertEqual(self.default.keep, resolved.rules.keep)
         self.assertEqual(1, len(resolved.problems))
 
     def test_keep_rules_reaching_past_the_ceiling_are_reported(self):
         resolved = self.resolve(keep='daily=7,monthly=24,yearly=1')
         self.assertEqual(rp.Keep(daily=7, monthly=24, yearly=1),
-                         resolved.policy.keep)
+                         resolved.rules.keep)
         self.assertEqual(['backup_keep monthly=24 reaches past the maximum '
                           'retention 1y; backups older than that are not '
                           'kept'], resolved.problems)

@@ -1,4 +1,5 @@
-"""The API's policy enforcer (rules in :mod:`staffeln.policies`)."""
+"""Who may do what: the API's oslo.policy enforcer (rules in
+:mod:`staffeln.policies`)."""
 
 from oslo_config import cfg
 from oslo_policy import policy

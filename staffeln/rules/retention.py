@@ -1,4 +1,4 @@
-"""The retention policy engine: which backups of one volume to keep, and why.
+"""The retention rules: which backups of one volume to keep, and why.
 
 Pure: no database, no network and no clock of its own (``now`` is passed
 in), so every rule is tested with plain data.
@@ -6,14 +6,14 @@ in), so every rule is tested with plain data.
 A volume's good (``available``) backups are kept when any of these keeps
 them, and deleted otherwise:
 
-* the **time rule**: the backup is not older than the policy's retention;
+* the **time rule**: the backup is not older than the rules' retention;
 * the **keep rules** (GFS, in the style of restic's ``forget``): going from
   the newest backup to the oldest, ``last`` keeps the newest N backups and
   ``hourly``/``daily``/``weekly``/``monthly``/``yearly`` keep the newest
   backup of each of the newest N hours/days/ISO weeks/months/years (UTC)
   that have one; a rule that has not kept N backups when it reaches the
   oldest backup keeps the oldest one too. Keep rules keep nothing older
-  than the policy's ceiling (``max_retention``);
+  than the rules' ceiling (``max_retention``);
 * the **floor**: the newest ``min_good`` good backups of a volume that still
   exists;
 * the **chains**: a backup on which a kept backup, or an incremental backup
@@ -31,9 +31,10 @@ import typing
 
 from staffeln.common import duration
 from staffeln.db import states
+from staffeln.rules import overrides
 
-RETENTION_KEY = 'backup_retention'
-KEEP_KEY = 'backup_keep'
+RETENTION_KEY = overrides.RETENTION_KEY
+KEEP_KEY = overrides.KEEP_KEY
 
 #: The keep rules, in restic's order.
 RULES = ('last', 'hourly', 'daily', 'weekly', 'monthly', 'yearly')
@@ -50,8 +51,6 @@ _SPANS = {
 
 #: Tasks whose backup is being made: their parent is needed.
 IN_PROGRESS = frozenset((states.QUEUED, states.STARTING, states.CREATING))
-#: Tasks whose backup is being removed: their parent must wait for them.
-REMOVING = frozenset((states.DELETING, states.CLEANUP))
 #: Tasks with nothing left in Cinder.
 ENDED = frozenset((states.FAILED, states.DELETED))
 
@@ -126,8 +125,8 @@ class Bounds:
 
 
 @dataclasses.dataclass(frozen=True)
-class Policy:
-    """The retention policy of one volume."""
+class Rules:
+    """The retention rules of one volume."""
 
     #: The time rule: backups not older than this are kept.
     retention: datetime.timedelta
@@ -146,15 +145,15 @@ class Policy:
 
 @dataclasses.dataclass
 class Resolved:
-    policy: Policy
+    rules: Rules
     #: Why a server's override was not taken as it stood.
     problems: list[str] = dataclasses.field(default_factory=list)
 
 
-def from_conf(group) -> tuple[Policy, Bounds]:
-    """The default policy and the bounds of the ``[retention]`` group."""
+def from_conf(group) -> tuple[Rules, Bounds]:
+    """The default rules and the bounds of the ``[retention]`` group."""
     bounds = Bounds(group.min_retention, group.max_retention)
-    default = Policy(
+    default = Rules(
         retention=group.retention_time,
         keep=Keep(last=group.keep_last, hourly=group.keep_hourly,
                   daily=group.keep_daily, weekly=group.keep_weekly,
@@ -164,46 +163,26 @@ def from_conf(group) -> tuple[Policy, Bounds]:
     return default, bounds
 
 
-def resolve(overrides: Mapping | None, default: Policy,
+def resolve(raw: Mapping | None, default: Rules,
             bounds: Bounds) -> Resolved:
-    """The policy a server's metadata asks for, within the bounds.
+    """The rules a server's metadata asks for, within the bounds.
 
-    ``overrides`` holds the raw ``backup_retention`` and ``backup_keep``
-    values (None when unset). An invalid value is reported and the default
+    ``raw`` holds the raw ``backup_retention`` and ``backup_keep`` values
+    (None when unset). An invalid value is reported and the default
     applies; a retention outside the bounds is clamped to them, and keep
     rules that reach past ``max_retention`` are reported (the ceiling cuts
     them).
     """
-    overrides = overrides or {}
-    problems = []
-    retention = default.retention
+    raw = raw or {}
+    retention = overrides.clamp_duration(
+        RETENTION_KEY, raw.get(RETENTION_KEY), default.retention,
+        bounds.min_retention, bounds.max_retention)
+    problems = [retention.problem] if retention.problem else []
     keep = default.keep
-    raw = overrides.get(RETENTION_KEY)
-    if raw is not None:
+    text = raw.get(KEEP_KEY)
+    if text is not None:
         try:
-            wanted = duration.parse(raw)
-        except duration.InvalidDuration as exc:
-            problems.append(f'{RETENTION_KEY} ignored: {exc}; using the '
-                            f'default {duration.format(retention)}')
-        else:
-            if wanted < bounds.min_retention:
-                retention = bounds.min_retention
-                problems.append(
-                    f'{RETENTION_KEY} {raw} is shorter than the minimum '
-                    f'{duration.format(bounds.min_retention)}; using the '
-                    f'minimum')
-            elif wanted > bounds.max_retention:
-                retention = bounds.max_retention
-                problems.append(
-                    f'{RETENTION_KEY} {raw} is longer than the maximum '
-                    f'{duration.format(bounds.max_retention)}; using the '
-                    f'maximum')
-            else:
-                retention = wanted
-    raw = overrides.get(KEEP_KEY)
-    if raw is not None:
-        try:
-            keep = parse_keep(raw)
+            keep = parse_keep(text)
         except InvalidKeep as exc:
             problems.append(f'{KEEP_KEY} ignored: {exc}; using the '
                             f'default keep rules ({default.keep})')
@@ -214,9 +193,9 @@ def resolve(overrides: Mapping | None, default: Policy,
                     f'the maximum retention '
                     f'{duration.format(bounds.max_retention)}; backups '
                     f'older than that are not kept')
-    policy = Policy(retention=retention, keep=keep,
-                    ceiling=bounds.max_retention, min_good=default.min_good)
-    return Resolved(policy, problems)
+    rules = Rules(retention=retention.value, keep=keep,
+                  ceiling=bounds.max_retention, min_good=default.min_good)
+    return Resolved(rules, problems)
 
 
 def beyond_ceiling(keep: Keep, ceiling: datetime.timedelta) -> list[str]:
@@ -323,7 +302,7 @@ def keep_rules(newest_first: list[Item], keep: Keep) -> dict[int, list[str]]:
     return reasons
 
 
-def plan(items: Iterable[Item], policy: Policy, now: datetime.datetime,
+def plan(items: Iterable[Item], rules: Rules, now: datetime.datetime,
          volume_exists: bool = True) -> list[Verdict]:
     """Verdicts for a volume's good backups and the ones being deleted.
 
@@ -342,31 +321,44 @@ def plan(items: Iterable[Item], policy: Policy, now: datetime.datetime,
             children.setdefault(parent_id, []).append(item)
     items.sort(key=lambda i: (i.time, i.id), reverse=True)
     good = [i for i in items if i.status == states.AVAILABLE]
+    reasons, beyond = _kept_by_rules(good, rules, now, by_id)
+    if volume_exists:
+        # The floor, named only where no rule keeps the backup anyway.
+        floor = ('last good backup' if rules.min_good == 1
+                 else f'one of the last {rules.min_good} good backups')
+        for item in good[:rules.min_good]:
+            reasons.setdefault(item.id, [floor])
+    _keep_chains(items, good, by_id, reasons)
+    return _verdicts(items, good, children, by_id, reasons, beyond, rules,
+                     volume_exists)
 
+
+def _kept_by_rules(good: list, rules: Rules, now: datetime.datetime,
+                   by_id: dict) -> tuple[dict[int, list[str]], set]:
+    """What the time rule and the keep rules keep (newest first).
+
+    Also returns the backups a keep rule matched beyond the ceiling.
+    """
     reasons: dict[int, list[str]] = {}
-    retention = duration.format(policy.retention)
-    within = f'within {retention}'
-    oldest_kept = now - policy.retention
+    within = f'within {duration.format(rules.retention)}'
+    oldest_kept = now - rules.retention
     for item in good:
         if item.time < oldest_kept:
             break  # newest first: the rest are older
         reasons[item.id] = [within]
     beyond = set()
-    for item_id, labels in keep_rules(good, policy.keep).items():
-        if policy.ceiling is not None and \
-                now - by_id[item_id].time > policy.ceiling:
+    for item_id, labels in keep_rules(good, rules.keep).items():
+        if rules.ceiling is not None and \
+                now - by_id[item_id].time > rules.ceiling:
             beyond.add(item_id)
             continue
         reasons.setdefault(item_id, []).extend(labels)
-    # The floor, named only where no rule keeps the backup anyway.
-    if volume_exists:
-        floor = ('last good backup' if policy.min_good == 1
-                 else f'one of the last {policy.min_good} good backups')
-        for item in good[:policy.min_good]:
-            if item.id not in reasons:
-                reasons[item.id] = [floor]
+    return reasons, beyond
 
-    # A kept backup, or one being made, needs the backups it depends on.
+
+def _keep_chains(items: list, good: list, by_id: dict,
+                 reasons: dict[int, list[str]]) -> None:
+    """A kept backup, or one being made, needs the backups it depends on."""
     needed_by: dict[int, int] = {}
     sources = [i for i in good if i.id in reasons]
     sources += [i for i in items if i.status in IN_PROGRESS]
@@ -387,9 +379,13 @@ def plan(items: Iterable[Item], policy: Policy, now: datetime.datetime,
             text = f'needed by kept incremental task {child_id}'
         reasons[parent_id] = [text]
 
-    due = f'older than {retention}'
-    if policy.keep:
-        due += f', kept by no keep rule ({policy.keep})'
+
+def _verdicts(items: list, good: list, children: dict[int, list],
+              by_id: dict, reasons: dict[int, list[str]], beyond: set,
+              rules: Rules, volume_exists: bool) -> list[Verdict]:
+    due = f'older than {duration.format(rules.retention)}'
+    if rules.keep:
+        due += f', kept by no keep rule ({rules.keep})'
     ranks = _ranks(items, children, by_id)
     verdicts = []
     for item in items:
@@ -402,7 +398,7 @@ def plan(items: Iterable[Item], policy: Policy, now: datetime.datetime,
             if item.id in beyond:
                 why += (f'; a keep rule matched but it is older than the '
                         f'maximum retention '
-                        f'{duration.format(policy.ceiling)}')
+                        f'{duration.format(rules.ceiling)}')
             if not volume_exists and good[0] is item:
                 why += '; the volume is gone'
         elif item.status == states.DELETING:

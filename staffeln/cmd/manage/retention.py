@@ -1,30 +1,18 @@
-"""What retention would do and what it did, for the operator.
+"""``staffeln-manage retention preview``, and what a run did.
 
-``staffeln-manage retention preview`` prints the next run's plan; run-once
-prints the summary of a run.
+The preview prints the next run's plan; run-once prints the summary of a
+run.
 """
 
 import datetime
 import sys
 from typing import TextIO
 
+from staffeln.cmd import tables
 from staffeln.common import clock as clock_mod
 from staffeln.common import context as staffeln_context
 from staffeln.common import duration
-from staffeln.conductor import retention
-
-
-def _table(headers: list, rows: list) -> str:
-    if not rows:
-        return '  (none)'
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
-    widths[-1] = 0  # the last column is not padded
-    lines = []
-    for row in [headers] + rows:
-        lines.append('  ' + '  '.join(
-            str(cell).ljust(width) for cell, width in zip(row, widths))
-            .rstrip())
-    return '\n'.join(lines)
+from staffeln.conductor.retention import planning
 
 
 def render_preview(rows: list, problems: list, now: datetime.datetime,
@@ -48,8 +36,8 @@ def render_preview(rows: list, problems: list, now: datetime.datetime,
     deleting = sum(1 for _, keep, _ in rows if not keep)
     out = [f'Retention preview: {len(rows)} backups, {len(rows) - deleting} '
            f'kept, {deleting} to delete.', '',
-           _table(['project', 'server', 'volume', 'backup', 'type',
-                   'taken (UTC)', 'age', 'action', 'why'], table)]
+           tables.render(['project', 'server', 'volume', 'backup', 'type',
+                          'taken (UTC)', 'age', 'action', 'why'], table)]
     if problems:
         out += ['', 'Retention override problems:']
         out += [f'  server {p.server_name or p.server_id} (volume '
@@ -60,25 +48,22 @@ def render_preview(rows: list, problems: list, now: datetime.datetime,
     return '\n'.join(out)
 
 
-def preview_command(conf, project_id: str | None = None,
-                    out: TextIO | None = None, cloud=None,
+def preview_command(conf, cloud, project_id: str | None = None,
+                    out: TextIO | None = None,
                     clock: clock_mod.Clock | None = None) -> int:
     """``staffeln-manage retention preview``: print the next run's plan."""
-    if cloud is None:
-        from staffeln.common import openstack
-        cloud = openstack.Cloud(conf)
     clock = clock or clock_mod.Clock()
-    runner = retention.Retention(conf, cloud, clock)
+    planner = planning.Planner(conf, cloud, clock)
     context = staffeln_context.get_admin_context()
     errors: list[str] = []
-    rows = runner.preview(context, project_id, errors)
-    problems = runner.policy_problems(context, project_id)
+    rows = planner.preview(context, project_id, errors)
+    problems = planner.override_problems(context, project_id)
     print(render_preview(rows, problems, clock.now(), errors),
           file=out or sys.stdout)
     return 0
 
 
-def summary(result: retention.RetentionResult) -> str:
+def summary(result: planning.RetentionResult) -> str:
     """A run's outcome in a few lines, for ``run-once``."""
     out = [f'Retention: {result.kept} backups kept, {len(result.deleted)} '
            f'deleted, {len(result.pending)} still being deleted, '
