@@ -6,10 +6,12 @@ never with the projects.
 """
 
 import dataclasses
+import datetime
 
 from oslo_log import log as logging
 
 from staffeln.cloud import records
+from staffeln.common.text import clip
 from staffeln.rules import overrides
 from staffeln.rules import retention
 
@@ -31,18 +33,22 @@ class Candidate:
         return self.skip_reason is None
 
     def record(self) -> dict:
-        """The volume row that the database keeps for this candidate."""
+        """The volume row that the database keeps for this candidate.
+
+        Names are the tenant's to choose: they are cut to what the
+        database keeps.
+        """
         return {
             'project_id': self.volume.project_id,
-            'name': self.volume.name,
+            'name': clip(self.volume.name),
             'size_gb': self.volume.size,
-            'status': self.volume.status,
+            'status': clip(self.volume.status, 32),
             'server_id': self.server.id,
-            'server_name': self.server.name,
+            'server_name': clip(self.server.name),
             'skip_reason': self.skip_reason,
             'interval_s': self.interval_s,
             'retention': {
-                key: self.server.metadata.get(key)
+                key: clip(self.server.metadata.get(key))
                 for key in (overrides.RETENTION_KEY, overrides.KEEP_KEY)},
             'problems': '\n'.join(self.problems) or None,
         }
@@ -54,25 +60,31 @@ def opted_in(server: records.Server, conf) -> bool:
     return bool(conf.backup_tag) and conf.backup_tag in server.tags
 
 
+@dataclasses.dataclass
+class ServerSettings:
+    """What a server's metadata asks for, bounded by the operator."""
+
+    interval: datetime.timedelta
+    #: Why a value was not taken as it stood, to tell the project.
+    problems: list
+
+
 def discover(cloud, conf) -> list[Candidate]:
-    """Every volume attached to an opted-in server, eligible or not."""
+    """Every volume attached to an opted-in server, eligible or not.
+
+    A server's metadata is the tenant's to write: whatever it holds, its
+    problems are reported for that server only and never stop discovery.
+    """
     group = conf.conductor
     servers = sorted((s for s in cloud.list_servers() if opted_in(s, group)),
                      key=lambda s: s.id)
     wanted = {vid for s in servers for vid in s.volume_ids}
     volumes = {v.id: v for v in cloud.list_volumes() if v.id in wanted}
     candidates = []
-    seen = set()
+    seen: set[str] = set()
     per_project: dict[str, int] = {}
-    retention_default, retention_bounds = retention.from_conf(conf.retention)
     for server in servers:
-        interval = overrides.backup_interval(
-            server.metadata, group.backup_interval,
-            group.min_backup_interval, group.max_backup_interval)
-        kept = retention.resolve(
-            {key: server.metadata.get(key)
-             for key in (overrides.RETENTION_KEY, overrides.KEEP_KEY)},
-            retention_default, retention_bounds)
+        settings = _settings_of(server, conf)
         for volume_id in server.volume_ids:
             if volume_id in seen:
                 continue  # attached to several servers: backed up once
@@ -83,26 +95,55 @@ def discover(cloud, conf) -> list[Candidate]:
                          'probably deleted during discovery', volume_id,
                          server.id)
                 continue
-            candidate = Candidate(
-                volume=volume, server=server,
-                interval_s=int(interval.value.total_seconds()))
-            if interval.problem:
-                candidate.problems.append(interval.problem)
-            # Reported at every discovery, not only when retention runs.
-            candidate.problems.extend(kept.problems)
-            candidate.skip_reason = _skip_reason(volume, group)
-            if candidate.eligible and group.max_volumes_per_project:
-                count = per_project.get(volume.project_id, 0) + 1
-                per_project[volume.project_id] = count
-                if count > group.max_volumes_per_project:
-                    candidate.skip_reason = (
-                        f'over the limit of {group.max_volumes_per_project} '
-                        f'volumes backed up per project')
-            candidates.append(candidate)
+            candidates.append(_candidate(volume, server, settings, group,
+                                         per_project))
     LOG.info('Discovery: %d opted-in servers, %d attached volumes, %d to '
              'back up', len(servers), len(candidates),
              sum(1 for c in candidates if c.eligible))
     return candidates
+
+
+def _settings_of(server: records.Server, conf) -> ServerSettings:
+    """The server's settings; the defaults when they cannot be read."""
+    group = conf.conductor
+    try:
+        interval = overrides.backup_interval(
+            server.metadata, group.backup_interval,
+            group.min_backup_interval, group.max_backup_interval)
+        default, bounds = retention.from_conf(conf.retention)
+        kept = retention.resolve(
+            {key: server.metadata.get(key)
+             for key in (overrides.RETENTION_KEY, overrides.KEEP_KEY)},
+            default, bounds)
+    except Exception as exc:  # a tenant's value must never stop discovery
+        LOG.warning('The metadata of server %s (project %s) cannot be read; '
+                    'the defaults apply: %s', server.id, server.project_id,
+                    exc)
+        return ServerSettings(group.backup_interval, [
+            f'the backup settings in the metadata of this server cannot be '
+            f'read ({type(exc).__name__}); the defaults apply'])
+    problems = [interval.problem] if interval.problem else []
+    # Reported at every discovery, not only when retention runs.
+    problems.extend(kept.problems)
+    return ServerSettings(interval.value, problems)
+
+
+def _candidate(volume: records.Volume, server: records.Server,
+               settings: ServerSettings, group,
+               per_project: dict[str, int]) -> Candidate:
+    candidate = Candidate(
+        volume=volume, server=server,
+        interval_s=int(settings.interval.total_seconds()),
+        problems=list(settings.problems))
+    candidate.skip_reason = _skip_reason(volume, group)
+    if candidate.eligible and group.max_volumes_per_project:
+        count = per_project.get(volume.project_id, 0) + 1
+        per_project[volume.project_id] = count
+        if count > group.max_volumes_per_project:
+            candidate.skip_reason = (
+                f'over the limit of {group.max_volumes_per_project} '
+                f'volumes backed up per project')
+    return candidate
 
 
 def _skip_reason(volume: records.Volume, group) -> str | None:

@@ -8,6 +8,7 @@ from staffeln.cloud import client as cloud_client
 from staffeln.common import exception
 from staffeln.common import failpoints
 from staffeln.common import notifications
+from staffeln.common import text
 from staffeln.conductor import backups
 from staffeln.conductor import discovery
 from staffeln.conductor import report
@@ -179,9 +180,9 @@ def _task_values(candidate, decision, now) -> dict:
     return {
         'project_id': candidate.volume.project_id,
         'volume_id': candidate.volume.id,
-        'volume_name': candidate.volume.name,
+        'volume_name': text.clip(candidate.volume.name),
         'server_id': candidate.server.id,
-        'server_name': candidate.server.name,
+        'server_name': text.clip(candidate.server.name),
         'backup_type': decision.backup_type,
         'parent_id': decision.parent_id,
         'size_gb': candidate.volume.size,

@@ -30,6 +30,7 @@ import re
 import typing
 
 from staffeln.common import duration
+from staffeln.common.text import quote
 from staffeln.db import states
 from staffeln.rules import overrides
 
@@ -93,25 +94,25 @@ def parse_keep(text: str) -> Keep:
 
     :raises InvalidKeep: with a message that names the bad item.
     """
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidKeep(f'{text!r} is not a list of keep rules')
+    if not isinstance(text, str) or not text.strip() or len(text) > 200:
+        raise InvalidKeep(f'{quote(text)} is not a list of keep rules')
     counts: dict[str, int] = {}
     for item in _KEEP_SPLIT.split(text.strip().strip(',;')):
         match = _KEEP_ITEM.match(item.lower())
         if not match:
             raise InvalidKeep(
-                f'{item.strip()!r} is not a keep rule; expected items like '
-                f'daily=7 (rules: {", ".join(RULES)})')
+                f'{quote(item.strip())} is not a keep rule; expected items '
+                f'like daily=7 (rules: {", ".join(RULES)})')
         rule, value = match.groups()
         rule = rule.removeprefix('keep_')
         if rule not in RULES:
-            raise InvalidKeep(f'{rule!r} is not a keep rule (rules: '
+            raise InvalidKeep(f'{quote(rule)} is not a keep rule (rules: '
                               f'{", ".join(RULES)})')
         if rule in counts:
             raise InvalidKeep(f'{rule} is given twice')
         if not value.isdigit() or len(value) > 6:
-            raise InvalidKeep(f'{rule}={value}: the count must be a whole '
-                              f'number from 0 to 999999')
+            raise InvalidKeep(f'{rule}={quote(value)}: the count must be a '
+                              f'whole number from 0 to 999999')
         counts[rule] = int(value)
     return Keep(**counts)
 

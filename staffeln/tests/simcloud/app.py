@@ -80,11 +80,27 @@ def _count_and_inject() -> flask.Response | None:
         service != 'sim') else None
     if fault is None:
         return None
+    if fault.after:
+        flask.g.fault_after = fault
+        return None
     if fault.delay:
         time.sleep(fault.delay)
     if fault.status is None:
         return None
     return _error_response(service, fault.status, fault.error_message)
+
+
+def _lose_answer(response: flask.Response) -> flask.Response:
+    """Carry out a fault with ``after``: the request took effect."""
+    fault = flask.g.pop('fault_after', None)
+    if fault is None:
+        return response
+    if fault.delay:
+        time.sleep(fault.delay)
+    if fault.status is None:
+        return response
+    return _error_response(errors.service_of(flask.request.path),
+                           fault.status, fault.error_message)
 
 
 def _handle_sim_error(error: errors.SimError) -> flask.Response:
@@ -111,6 +127,7 @@ def create_app(cloud: state.Cloud) -> flask.Flask:
     app.url_map.strict_slashes = False
     app.extensions[web.EXTENSION] = web.Services.for_cloud(cloud)
     app.before_request(_count_and_inject)
+    app.after_request(_lose_answer)
     app.register_error_handler(errors.SimError, _handle_sim_error)
     app.register_error_handler(werkzeug.exceptions.HTTPException,
                                _handle_http_error)

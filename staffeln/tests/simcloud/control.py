@@ -76,7 +76,8 @@ def list_faults() -> dict[str, Any]:
 @bp.post('/faults')
 def add_fault() -> tuple[dict[str, Any], int]:
     body = _body()
-    allowed = {'method', 'path_regex', 'status', 'count', 'delay', 'message'}
+    allowed = {'method', 'path_regex', 'status', 'count', 'delay', 'message',
+               'after', 'ratio', 'seed'}
     if set(body) - allowed:
         unknown = sorted(set(body) - allowed)
         raise errors.BadRequest(f'unknown fields {unknown}')

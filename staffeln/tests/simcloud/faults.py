@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 import threading
 from typing import Any
@@ -21,7 +22,11 @@ class FaultRule:
     """The next ``count`` calls matching method and path get this answer.
 
     ``status`` None with a ``delay`` only slows the call down; ``count`` None
-    means every matching call, until the rule is removed.
+    means every matching call, until the rule is removed. With ``after``,
+    the call is carried out first and then its answer is delayed or
+    replaced: a lost answer to a request that took effect. ``ratio`` below
+    1 makes the rule apply to that share of matching calls only, drawn
+    from a seeded generator.
     """
 
     method: str | None = None
@@ -30,8 +35,12 @@ class FaultRule:
     count: int | None = 1
     delay: float = 0.0
     message: str | None = None
+    after: bool = False
+    ratio: float = 1.0
+    seed: int = 0
 
     def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
         self.method = self.method.upper() if self.method else None
         self._pattern = re.compile(self.path_regex)
 
@@ -49,7 +58,9 @@ class FaultRule:
     def to_dict(self) -> dict[str, Any]:
         return {'method': self.method, 'path_regex': self.path_regex,
                 'status': self.status, 'count': self.count,
-                'delay': self.delay, 'message': self.message}
+                'delay': self.delay, 'message': self.message,
+                'after': self.after, 'ratio': self.ratio,
+                'seed': self.seed}
 
 
 class FaultSet:
@@ -61,9 +72,12 @@ class FaultSet:
 
     def add(self, method: str | None = None, path_regex: str = '.*',
             status: int | None = 503, count: int | None = 1,
-            delay: float = 0.0, message: str | None = None) -> FaultRule:
+            delay: float = 0.0, message: str | None = None,
+            after: bool = False, ratio: float = 1.0,
+            seed: int = 0) -> FaultRule:
         rule = FaultRule(method=method, path_regex=path_regex, status=status,
-                         count=count, delay=delay, message=message)
+                         count=count, delay=delay, message=message,
+                         after=after, ratio=ratio, seed=seed)
         with self._lock:
             self._rules.append(rule)
         return rule
@@ -86,6 +100,8 @@ class FaultSet:
         with self._lock:
             for rule in self._rules:
                 if rule.matches(method, path):
+                    if rule.ratio < 1 and rule._random.random() >= rule.ratio:
+                        continue
                     if rule.count is not None:
                         rule.count -= 1
                         if rule.count <= 0:

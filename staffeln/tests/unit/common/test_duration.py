@@ -35,6 +35,18 @@ class TestParse(testtools.TestCase):
                                 '3days')
         self.assertIn("'3days'", str(exc))
 
+    def test_huge_values_are_refused_with_a_message(self):
+        for text in ('2739727y', '99999999999y', '9' * 5000,
+                     '9' * 5000 + 'y', '1' + '0' * 30 + 's',
+                     '101y', '36501d'):
+            exc = self.assertRaises(duration.InvalidDuration, duration.parse,
+                                    text)
+            self.assertLess(len(str(exc)), 200, text[:20])
+        self.assertIn('longer than the longest duration accepted, 100y',
+                      str(self.assertRaises(duration.InvalidDuration,
+                                            duration.parse, '2739727y')))
+        self.assertEqual(duration.MAXIMUM, duration.parse('100y'))
+
     def test_format_round_trips(self):
         for text in ('1y2mon3w4d5h6min7s', '1d', '2w3d', '45s', '0s'):
             self.assertEqual(text,
@@ -64,3 +76,15 @@ class TestDurationOpt(testtools.TestCase):
         self.assertRaises(ValueError, self._conf, '2d', max='1d')
         self.assertEqual(datetime.timedelta(minutes=1),
                          self._conf('1min', min='1min').interval)
+
+    def test_bare_integers_are_seconds(self):
+        self.assertEqual(datetime.timedelta(hours=1),
+                         self._conf('3600').interval)
+        self.assertEqual(datetime.timedelta(seconds=60),
+                         self._conf(60).interval)
+
+    def test_huge_values_are_one_line(self):
+        for value in ('99999999999y', '9' * 5000):
+            exc = self.assertRaises(ValueError, self._conf, value)
+            self.assertNotIn('\n', str(exc))
+            self.assertLess(len(str(exc)), 200)

@@ -21,7 +21,7 @@ class TestReporter(base.TestCase):
     def test_defaults(self):
         reporter = report.Reporter(self.conf, fakes.FakeCloud())
         self.assertIsInstance(reporter.clock, clock.Clock)
-        self.assertIsNone(reporter.notifier)
+        self.assertFalse(reporter.notifier.enabled)
         self.assertEqual(self.conf.host, reporter.owner)
 
     def test_unknown_preview_format(self):
