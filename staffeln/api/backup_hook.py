@@ -16,6 +16,7 @@ from staffeln.api import decision
 from staffeln.api import schemas
 from staffeln.common import context as staffeln_context
 from staffeln.db import api as db_api
+from staffeln.db import api_strays
 
 LOG = logging.getLogger(__name__)
 
@@ -59,8 +60,11 @@ def check_delete():
 
     marker = decision.has_automated_marker(
         hook.metadata, settings.marker_key)
-    result = decision.decide(db_api.task_status(context, hook.backup_id),
-                             marker)
+    task_status = db_api.task_status(context, hook.backup_id)
+    stray_status = None
+    if task_status is None and marker:
+        stray_status = api_strays.stray_status(context, hook.backup_id)
+    result = decision.decide(task_status, marker, stray_status)
     LOG.info('Delete of backup %s %s: %s', hook.backup_id,
              'allowed' if result.allowed else 'denied', result.reason)
     return _answer(result.allowed)

@@ -8,7 +8,13 @@ A backup that Staffeln made stays Staffeln's until Staffeln releases it:
 * its task is in any other state (queued, starting, creating, available):
   the delete is refused.
 
-A backup Staffeln has no task for is refused when its metadata carries the
+A backup Staffeln has no task for may be a stray: a second backup an
+ambiguous create left behind (see :class:`staffeln.db.models.StrayBackup`).
+Staffeln deletes its strays itself: one it has released (``deleting``,
+``deleted``) may be deleted, one it has only found may still become its
+task's backup and is refused.
+
+A backup Staffeln knows nothing of is refused when its metadata carries the
 automated marker (a Staffeln backup whose task row is not written yet, or was
 lost) and allowed otherwise. The database wins over the marker: a released
 backup may be deleted although it carries the marker.
@@ -19,6 +25,7 @@ import dataclasses
 
 from oslo_utils import strutils
 
+from staffeln.db import api_strays
 from staffeln.db import states
 
 #: Task states in which Staffeln has let go of its backup.
@@ -54,14 +61,24 @@ def allowing_role(roles: collections.abc.Iterable[str],
     return None
 
 
-def decide(task_status: str | None, automated_marker: bool) -> Decision:
-    """Decide from the status of the backup's task (None: no task)."""
+def decide(task_status: str | None, automated_marker: bool,
+           stray_status: str | None = None) -> Decision:
+    """Decide from the status of the backup's task (None: no task).
+
+    ``stray_status`` is the status of the backup as a stray (None: it is
+    none); it counts only when no task has the backup.
+    """
     if task_status is not None:
         if task_status in RELEASED:
             return Decision(True, f'released by Staffeln (task '
                                   f'{task_status})')
         return Decision(False, f'made by Staffeln and not released (task '
                                f'{task_status})')
+    if stray_status is not None:
+        if stray_status in api_strays.RELEASED:
+            return Decision(True, f'a duplicate released by Staffeln '
+                                  f'({stray_status})')
+        return Decision(False, 'a duplicate Staffeln has not released yet')
     if automated_marker:
         return Decision(False, 'carries the automated backup marker')
     return Decision(True, 'not a Staffeln backup')

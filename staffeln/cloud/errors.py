@@ -44,13 +44,28 @@ def cloud_error(exc: Exception, what: str) -> exception.CloudError:
                         ks_exc.ConnectTimeout, sdk_exc.SDKException,
                         ks_exc.RetriableConnectionFailure)):
         return exception.CloudError(f'{what}: {message(exc)}',
-                                    retriable=True)
+                                    retriable=True,
+                                    delivered=_may_have_arrived(exc))
     if isinstance(exc, ks_exc.ClientException):
         status = getattr(exc, 'http_status', None)
         return exception.CloudError(f'{what}: {message(exc)}',
                                     status=status,
                                     retriable=status is None)
     raise exc
+
+
+def _may_have_arrived(exc: Exception) -> bool:
+    """False when the connection itself could not be made.
+
+    keystoneauth raises ConnectFailure both for a refused connection and
+    for one the server dropped after the request was sent (only the first
+    names urllib3's NewConnectionError), and ConnectTimeout for any timeout,
+    reading the answer included: both may have arrived.
+    """
+    text = str(exc)
+    return not ('NewConnectionError' in text
+                or 'Connection refused' in text
+                or 'Name or service not known' in text)
 
 
 def backup_create_error(error: exception.CloudError) -> exception.CloudError:

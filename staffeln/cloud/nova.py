@@ -17,11 +17,11 @@ class NovaCalls(calls.Calls):
                           '/servers/detail', 'servers', records.server,
                           microversion=COMPUTE_MICROVERSION)
 
-    def set_server_metadata(self, server_id: str, key: str,
-                            value: str) -> None:
+    def set_server_metadata(self, server_id: str, key: str, value: str,
+                            retry: bool = True) -> None:
         self._call(f'setting metadata {key} of server {server_id}',
                    lambda: self._service.compute.set_server_metadata(
-                       server_id, **{key: value}))
+                       server_id, **{key: value}), retry=retry)
 
     def check_all_projects_listing(self) -> None:
         """Raise CloudError unless every project's servers can be listed.

@@ -22,19 +22,22 @@ class CloudError(StaffelnException):
     """An OpenStack API call failed.
 
     ``status`` is the HTTP status (None for a connection failure or a
-    timeout) and ``retriable`` says whether trying again can help.
+    timeout), ``retriable`` says whether trying again can help, and
+    ``delivered`` is False only when the request certainly never reached
+    the service (the connection could not be made).
     """
 
     def __init__(self, message: str, status: int | None = None,
-                 retriable: bool = False):
+                 retriable: bool = False, delivered: bool = True):
         super().__init__(message)
         self.status = status
         self.retriable = retriable
+        self.delivered = delivered
 
     @property
     def ambiguous(self) -> bool:
         """Whether the request may have taken effect despite the error."""
-        return self.status is None or self.status >= 500
+        return self.delivered and (self.status is None or self.status >= 500)
 
 
 class NotFound(CloudError):

@@ -48,7 +48,7 @@ class QuotaBook:
         quota = self._quotas.get(project_id)
         if quota is None:
             quota = self._quotas[project_id] = self.cloud.get_backup_quota(
-                project_id)
+                project_id, retry=False)
         for key, need, unit in (('backups', 1, ''),
                                 ('backup_gigabytes', size_gb, ' GB')):
             limit = quota[key]['limit']

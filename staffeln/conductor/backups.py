@@ -1,10 +1,15 @@
-"""The backup engine: start queued tasks, poll them, clean up, recover.
+"""The backup engine: start queued tasks, poll them, clean up.
 
 Intent is written before every side effect: a task is ``starting`` (with
 its uuid, which also goes into the backup's metadata) before the create call
-is sent, and ``deleting``/``cleanup`` before a delete. After a crash, a
-``starting`` task is resolved by looking for its backup by that marker: the
-backup is adopted if it exists, and the task is queued again if not.
+is sent, and ``cleanup`` before a delete. A create whose outcome is unknown
+leaves the task ``starting``; :mod:`.recovery` finds its backup by that
+marker, or lets it be created again once Cinder can no longer be making it.
+
+One backup's trouble never holds up another's: a call made for one backup
+is not retried in place; a backup that cannot start now (quota used up, no
+token for its project, its volume busy) goes back to the queue with a
+reason and a ``retry_after``, and the pass moves on.
 """
 
 import datetime
@@ -17,12 +22,13 @@ from staffeln.common import failpoints
 from staffeln.common import notifications
 from staffeln.conductor import admission
 from staffeln.db import api as db_api
+from staffeln.db import api_strays
 from staffeln.db import states
 from staffeln.rules import schedule
 
 LOG = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
+State = records.BackupState
 DESCRIPTIONS = {schedule.FULL: 'Full backup by Staffeln',
                 schedule.INCREMENTAL: 'Incremental backup by Staffeln'}
 
@@ -67,7 +73,7 @@ class BackupEngine:
 
     # ------------------------------------------------------------ helpers
 
-    def _claim(self, context, task, status: str) -> bool:
+    def claim(self, context, task, status: str) -> bool:
         now = self.clock.now()
         return db_api.claim_task(context, task.id, status, self.host, now,
                                  now + self.group.claim_timeout)
@@ -76,11 +82,17 @@ class BackupEngine:
         return {self.group.automated_metadata_key: 'True',
                 self.group.task_metadata_key: task.uuid}
 
+    def _backoff(self, task) -> datetime.timedelta:
+        """How long a task waits after a refusal that may soon clear."""
+        steps = max(task.attempts, 1)
+        return min(self.group.poll_interval * 2 ** min(steps, 10),
+                   self.group.retry_interval)
+
     # ------------------------------------------------------------ start
 
     def start_queued(self, context) -> int:
         """Send the create call of queued tasks, within caps and quotas."""
-        queued = db_api.list_tasks(context, status=states.QUEUED)
+        queued = db_api.list_startable(context, self.clock.now())
         if not queued:
             return 0
         slots = admission.Slots(db_api.count_in_flight(context),
@@ -93,17 +105,9 @@ class BackupEngine:
                 break
             if not slots.free(task.project_id):
                 continue
-            if not self._claim(context, task, states.QUEUED):
+            if not self.claim(context, task, states.QUEUED):
                 continue  # another conductor has it
-            try:
-                refusal = quotas.refusal(task.project_id, task.size_gb or 0)
-            except exception.CloudError as exc:
-                LOG.warning('Cannot read the quota of project %s, task %s '
-                            'waits: %s', task.project_id, task.uuid, exc)
-                db_api.release_task(context, task.id, self.host)
-                continue
-            if refusal:
-                self._fail(context, task, states.QUEUED, refusal)
+            if not self._admit(context, task, quotas):
                 continue
             slots.take(task.project_id)
             if self._start(context, task):
@@ -113,22 +117,37 @@ class BackupEngine:
                 quotas.forget(task.project_id)
         return started
 
+    def _admit(self, context, task, quotas: admission.QuotaBook) -> bool:
+        """Whether the project's quota lets the claimed task start now."""
+        try:
+            refusal = quotas.refusal(task.project_id, task.size_gb or 0)
+        except exception.ProjectUnavailable as exc:
+            refusal = str(exc)
+        except exception.CloudError as exc:
+            LOG.warning('Cannot read the quota of project %s, task %s '
+                        'waits: %s', task.project_id, task.uuid, exc)
+            db_api.release_task(context, task.id, self.host)
+            return False
+        if refusal:
+            self.hold(context, task, states.QUEUED, refusal,
+                      self.group.retry_interval)
+            return False
+        return True
+
     def _start(self, context, task) -> bool:
         now = self.clock.now()
         if not db_api.transition(
-                context, task.id, states.QUEUED, states.STARTING,
-                owner=self.host, started_at=now,
-                attempts=task.attempts + 1,
-                claim_expires_at=now + self.group.claim_timeout,
-                now=self.clock.now()):
+                context, task.id, states.QUEUED, states.STARTING, now=now,
+                owner=self.host, started_at=now, attempts=task.attempts + 1,
+                claim_expires_at=now + self.group.claim_timeout):
             return False
         failpoints.hit('before_create')
         return self._create(context, db_api.get_task(context, task.id))
 
     def _create(self, context, task) -> bool:
         """Send the create call of a ``starting`` task and record it."""
-        now = self.clock.now()
-        name = backup_name(self.group.backup_name_template, task, now)
+        name = backup_name(self.group.backup_name_template, task,
+                           self.clock.now())
         try:
             backup = self.cloud.create_backup(
                 task.project_id, task.volume_id, name,
@@ -140,33 +159,57 @@ class BackupEngine:
                      'volume %s; task %s makes a full backup instead',
                      task.volume_id, task.uuid)
             db_api.update_task(context, task.id, states.STARTING,
-                               owner=self.host, backup_type=schedule.FULL,
-                               parent_id=None, now=self.clock.now())
+                               now=self.clock.now(), owner=self.host,
+                               backup_type=schedule.FULL, parent_id=None)
             return self._create(context, db_api.get_task(context, task.id))
         except exception.CloudError as exc:
-            if exc.ambiguous:
-                # The backup may exist: leave the task starting, and the
-                # recovery step looks for it by its marker.
-                LOG.warning('Creating the backup of task %s may have '
-                            'failed, it will be checked: %s', task.uuid, exc)
-                db_api.update_task(context, task.id, states.STARTING,
-                                   owner=self.host, reason=str(exc),
-                                   claimed_by=None, claim_expires_at=None,
-                                   now=self.clock.now())
-                return False
-            self._fail(context, task, states.STARTING, str(exc))
+            self._create_failed(context, task, exc)
             return False
         failpoints.hit('after_create')
-        return self._record_created(context, task, backup.id, name)
+        return self.record_created(context, task, backup.id, name)
 
-    def _record_created(self, context, task, backup_id: str,
-                        name: str | None) -> bool:
+    def _create_failed(self, context, task,
+                       exc: exception.CloudError) -> None:
+        """What a create call that did not make a backup leaves."""
+        if isinstance(exc, (exception.QuotaExceeded,
+                            exception.ProjectUnavailable)):
+            self.hold(context, task, states.STARTING, str(exc),
+                      self.group.retry_interval)
+        elif isinstance(exc, exception.VolumeBusy) or not exc.delivered:
+            self.hold(context, task, states.STARTING, str(exc),
+                      self._backoff(task))
+        elif exc.ambiguous:
+            # The backup may exist: the task stays starting, and recovery
+            # looks for it by its marker.
+            LOG.warning('Creating the backup of task %s may have failed, '
+                        'it will be checked: %s', task.uuid, exc)
+            db_api.update_task(context, task.id, states.STARTING,
+                               now=self.clock.now(), owner=self.host,
+                               reason=str(exc)[:2000], claimed_by=None,
+                               claim_expires_at=None)
+        else:
+            self.fail(context, task, states.STARTING, str(exc))
+
+    def record_created(self, context, task, backup_id: str,
+                       name: str | None) -> bool:
+        """Record the task's backup; a conductor that lost the task can't.
+
+        A conductor that froze past its claim and then got an answer finds
+        the task taken by another: its backup is recorded as a stray, for
+        the task to adopt (if it has no backup yet) or to be deleted.
+        """
+        now = self.clock.now()
         if not db_api.transition(
-                context, task.id, states.STARTING, states.CREATING,
-                backup_id=backup_id, backup_name=name, reason=None,
-                claimed_by=None, claim_expires_at=None, now=self.clock.now()):
-            LOG.error('Task %s changed while its backup %s was created',
-                      task.uuid, backup_id)
+                context, task.id, states.STARTING, states.CREATING, now=now,
+                owner=self.host, backup_id=backup_id, backup_name=name,
+                reason=None, claimed_by=None, claim_expires_at=None):
+            LOG.warning('Task %s was taken over while its backup %s was '
+                        'created; the backup is recorded as a stray',
+                        task.uuid, backup_id)
+            api_strays.add_stray(
+                context, backup_id, task.uuid, task.project_id,
+                task.volume_id, f'created by {self.host} after it lost the '
+                f'task', now)
             return False
         failpoints.hit('after_record')
         LOG.info('Started %s backup %s of volume %s (project %s, task %s)',
@@ -175,11 +218,35 @@ class BackupEngine:
         self.notifier.backup_create_start(db_api.get_task(context, task.id))
         return True
 
-    def _fail(self, context, task, expected: str, reason: str) -> None:
+    def hold(self, context, task, expected: str, reason: str,
+             wait: datetime.timedelta) -> None:
+        """Put a claimed task back in the queue until ``wait`` has passed.
+
+        It is logged when the reason changes, not at every try, and it
+        does not count as an attempt.
+        """
+        now = self.clock.now()
+        values = dict(now=now, owner=self.host, reason=reason[:2000],
+                      retry_after=now + wait, claimed_by=None,
+                      claim_expires_at=None)
+        if expected == states.STARTING:
+            done = db_api.transition(context, task.id, states.STARTING,
+                                     states.QUEUED,
+                                     attempts=max(task.attempts - 1, 0),
+                                     **values)
+        else:
+            done = db_api.update_task(context, task.id, expected, **values)
+        if done and reason != task.reason:
+            LOG.warning('Backup of volume %s (project %s, task %s) waits '
+                        'until %s: %s', task.volume_id, task.project_id,
+                        task.uuid, values['retry_after'].isoformat(), reason)
+
+    def fail(self, context, task, expected: str, reason: str) -> None:
         if db_api.transition(context, task.id, expected, states.FAILED,
-                             reason=reason, finished_at=self.clock.now(),
-                             claimed_by=None, claim_expires_at=None,
-                             now=self.clock.now()):
+                             now=self.clock.now(), owner=self.host,
+                             reason=reason[:2000],
+                             finished_at=self.clock.now(), claimed_by=None,
+                             claim_expires_at=None):
             LOG.warning('Backup task %s of volume %s (project %s) failed: '
                         '%s', task.uuid, task.volume_id, task.project_id,
                         reason)
@@ -189,65 +256,72 @@ class BackupEngine:
     # ------------------------------------------------------------ poll
 
     def poll(self, context) -> dict:
-        """Detect finished backups: one listing plus one read per finish."""
+        """Detect finished backups: one listing plus one read per finish.
+
+        A backup that cannot be read now is looked at again by the next
+        poll; it holds up no other.
+        """
         creating = db_api.list_tasks(context, status=states.CREATING)
         counts = {'available': 0, 'failed': 0}
         if not creating:
             return counts
         still = {b.id for b in self.cloud.list_backups(
-            status=records.BackupState.CREATING)}
-        now = self.clock.now()
+            status=State.CREATING)}
         servers_done = {}
         for task in creating:
-            if task.backup_id in still:
-                if now - task.started_at > self.group.backup_timeout:
-                    self._to_cleanup(context, task, states.CREATING, (
-                        f'timed out: still creating after '
-                        f'{self.group.backup_timeout}'))
-                    counts['failed'] += 1
-                continue
-            try:
-                backup = self.cloud.get_backup(task.backup_id)
-            except exception.NotFound:
-                self._to_cleanup(context, task, states.CREATING,
-                                 'the backup vanished from Cinder')
-                counts['failed'] += 1
-                continue
-            if backup.state is records.BackupState.AVAILABLE:
-                failpoints.hit('before_finish')
-                if db_api.transition(
-                        context, task.id, states.CREATING, states.AVAILABLE,
-                        finished_at=now, size_gb=backup.size,
-                        backup_type=(schedule.INCREMENTAL
-                                     if backup.is_incremental
-                                     else schedule.FULL),
-                        now=self.clock.now()):
-                    counts['available'] += 1
-                    LOG.info('Backup %s of volume %s is available (task %s)',
-                             task.backup_id, task.volume_id, task.uuid)
-                    if task.server_id:
-                        servers_done[task.server_id] = now
-                    self.notifier.backup_create_end(
-                        db_api.get_task(context, task.id))
-            elif backup.state is records.BackupState.ERROR:
-                self._to_cleanup(context, task, states.CREATING,
-                                 f'Cinder: {backup.fail_reason or "error"}')
-                counts['failed'] += 1
-            elif backup.state is not records.BackupState.CREATING:
-                self._to_cleanup(context, task, states.CREATING,
-                                 f'backup went to status {backup.status}')
-                counts['failed'] += 1
+            outcome = self._poll_one(context, task, task.backup_id in still)
+            if outcome:
+                counts[outcome] += 1
+            if outcome == 'available' and task.server_id:
+                servers_done[task.server_id] = self.clock.now()
         self._mark_servers(servers_done)
         return counts
 
-    def _to_cleanup(self, context, task, expected: str, reason: str) -> None:
-        if db_api.transition(context, task.id, expected, states.CLEANUP,
-                             reason=reason, finished_at=self.clock.now(),
-                             now=self.clock.now()):
-            LOG.warning('Backup %s of volume %s (task %s) failed: %s',
-                        task.backup_id, task.volume_id, task.uuid, reason)
-            self.notifier.backup_create_error(
-                db_api.get_task(context, task.id))
+    def _poll_one(self, context, task, creating: bool) -> str | None:
+        now = self.clock.now()
+        if creating:
+            if now - task.started_at > self.group.backup_timeout:
+                return self._to_cleanup(context, task, (
+                    f'timed out: still creating after '
+                    f'{self.group.backup_timeout}'))
+            return None
+        try:
+            backup = self.cloud.get_backup(task.backup_id, retry=False)
+        except exception.NotFound:
+            return self._to_cleanup(context, task,
+                                    'the backup vanished from Cinder')
+        except exception.CloudError as exc:
+            LOG.info('Cannot read backup %s now (task %s): %s',
+                     task.backup_id, task.uuid, exc)
+            return None
+        if backup.state is State.CREATING:
+            return None
+        if backup.state is not State.AVAILABLE:
+            reason = (f'Cinder: {backup.fail_reason or "error"}'
+                      if backup.state is State.ERROR
+                      else f'backup went to status {backup.status}')
+            return self._to_cleanup(context, task, reason)
+        failpoints.hit('before_finish')
+        if not db_api.transition(
+                context, task.id, states.CREATING, states.AVAILABLE,
+                now=now, finished_at=now, size_gb=backup.size,
+                backup_type=(schedule.INCREMENTAL if backup.is_incremental
+                             else schedule.FULL)):
+            return None
+        LOG.info('Backup %s of volume %s is available (task %s)',
+                 task.backup_id, task.volume_id, task.uuid)
+        self.notifier.backup_create_end(db_api.get_task(context, task.id))
+        return 'available'
+
+    def _to_cleanup(self, context, task, reason: str) -> str | None:
+        if not db_api.transition(context, task.id, states.CREATING,
+                                 states.CLEANUP, now=self.clock.now(),
+                                 reason=reason, finished_at=self.clock.now()):
+            return None
+        LOG.warning('Backup %s of volume %s (task %s) failed: %s',
+                    task.backup_id, task.volume_id, task.uuid, reason)
+        self.notifier.backup_create_error(db_api.get_task(context, task.id))
+        return 'failed'
 
     def _mark_servers(self, servers: dict) -> None:
         key = self.group.last_backup_time_key
@@ -256,7 +330,8 @@ class BackupEngine:
         for server_id, when in servers.items():
             value = when.strftime('%Y-%m-%dT%H:%M:%SZ')
             try:
-                self.cloud.set_server_metadata(server_id, key, value)
+                self.cloud.set_server_metadata(server_id, key, value,
+                                               retry=False)
             except exception.CloudError as exc:
                 LOG.warning('Cannot set %s on server %s: %s', key,
                             server_id, exc)
@@ -264,71 +339,59 @@ class BackupEngine:
     # ------------------------------------------------------------ cleanup
 
     def cleanup(self, context) -> int:
-        """Delete the Cinder backups of failed tasks, once Cinder allows."""
+        """Delete the Cinder backups of failed tasks, once Cinder allows.
+
+        A backup still being made (one that outlived ``backup_timeout``)
+        cannot be deleted: it is looked at again until Cinder ends it, then
+        deleted; the task fails once Cinder no longer has it.
+        """
         done = 0
         now = self.clock.now()
         for task in db_api.list_tasks(context, status=states.CLEANUP):
             if task.retry_after and task.retry_after > now:
                 continue
-            if task.backup_id:
-                try:
-                    self.cloud.delete_backup(task.project_id, task.backup_id)
-                except exception.NotFound:
-                    pass
-                except exception.CloudError as exc:
-                    LOG.info('Cannot delete failed backup %s yet (task %s): '
-                             '%s', task.backup_id, task.uuid, exc)
-                    db_api.update_task(
-                        context, task.id, states.CLEANUP,
-                        retry_after=now + datetime.timedelta(
-                            seconds=self.group.poll_interval),
-                        now=self.clock.now())
-                    continue
-            if db_api.transition(context, task.id, states.CLEANUP,
-                                 states.FAILED, now=self.clock.now()):
+            if self._clean(context, task):
                 done += 1
         return done
 
-    # ------------------------------------------------------------ recover
-
-    def recover(self, context, startup: bool = False) -> int:
-        """Resolve ``starting`` tasks that nobody is working on.
-
-        At start-up, this conductor's own claims are stale (it was not
-        running); otherwise only tasks whose claim expired or was released
-        are taken.
-        """
-        if startup:
-            for task in db_api.list_tasks(context, status=states.ACTIVE):
-                if task.claimed_by == self.host:
-                    db_api.release_task(context, task.id, self.host)
-        resolved = 0
-        for task in db_api.list_tasks(context, status=states.STARTING):
-            if not self._claim(context, task, states.STARTING):
-                continue
+    def _clean(self, context, task) -> bool:
+        now = self.clock.now()
+        backup = None
+        if task.backup_id:
             try:
-                backups = self.cloud.list_backups(volume_id=task.volume_id)
+                backup = self.cloud.get_backup(task.backup_id, retry=False)
+            except exception.NotFound:
+                backup = None
             except exception.CloudError as exc:
-                LOG.warning('Cannot look for the backup of task %s: %s',
-                            task.uuid, exc)
-                db_api.release_task(context, task.id, self.host)
-                continue
-            marker = self.group.task_metadata_key
-            found = [b for b in backups if b.metadata.get(marker) == task.uuid]
-            if found:
-                LOG.info('Adopting backup %s created for task %s before an '
-                         'interruption', found[0].id, task.uuid)
-                self._record_created(context, task, found[0].id,
-                                     found[0].name)
-            elif task.attempts >= MAX_ATTEMPTS:
-                self._fail(context, task, states.STARTING, (
-                    f'no backup after {task.attempts} attempts: '
-                    f'{task.reason or "interrupted"}'))
-            else:
-                LOG.info('Task %s has no backup in Cinder; queueing it '
-                         'again', task.uuid)
-                db_api.transition(context, task.id, states.STARTING,
-                                  states.QUEUED, claimed_by=None,
-                                  claim_expires_at=None, now=self.clock.now())
-            resolved += 1
-        return resolved
+                return self._clean_later(context, task, str(exc))
+        if backup is not None and backup.state.deletable:
+            try:
+                self.cloud.delete_backup(task.project_id, task.backup_id)
+            except exception.NotFound:
+                pass
+            except exception.CloudError as exc:
+                return self._clean_later(context, task, str(exc))
+            backup = None
+        if backup is None or backup.state is State.DELETING:
+            # Cinder took the delete: nothing of the task is left to do.
+            return db_api.transition(context, task.id, states.CLEANUP,
+                                     states.FAILED, now=now,
+                                     retry_after=None)
+        note = (f'the backup is {backup.status} in Cinder; it is deleted '
+                f'once Cinder lets it')
+        if backup.state is State.ERROR_DELETING:
+            note = ('Cinder could not delete the backup (error_deleting); an '
+                    'admin must reset its status to error')
+        return self._clean_later(context, task, note)
+
+    def _clean_later(self, context, task, note: str | None) -> bool:
+        """Look at a cleanup task again after the poll interval."""
+        now = self.clock.now()
+        values = dict(now=now, retry_after=now + self.group.poll_interval)
+        if note and note not in (task.reason or ''):
+            LOG.warning('Failed backup %s of volume %s (task %s) is not '
+                        'deleted yet: %s', task.backup_id, task.volume_id,
+                        task.uuid, note)
+            values['reason'] = f'{task.reason}; {note}'[:2000]
+        db_api.update_task(context, task.id, states.CLEANUP, **values)
+        return False

@@ -11,6 +11,8 @@ from staffeln.common import notifications
 from staffeln.common import text
 from staffeln.conductor import backups
 from staffeln.conductor import discovery
+from staffeln.conductor import guard
+from staffeln.conductor import recovery
 from staffeln.conductor import report
 from staffeln.conductor.retention import planning as retention_planning
 from staffeln.conductor.retention import runner as retention_runner
@@ -54,8 +56,10 @@ class Manager:
         self.notifier = notifier
         self.reporter = reporter
         self.engine = backups.BackupEngine(conf, cloud, clock, notifier)
+        self.recovery = recovery.Recovery(self.engine)
         self.retainer = retention_runner.Retention(conf, cloud, clock,
                                                    notifier)
+        self.guard = guard.Guard()
 
     @classmethod
     def build(cls, conf, clock) -> 'Manager':
@@ -72,7 +76,8 @@ class Manager:
         return self.reporter.run(context)
 
     def retention(self, context) -> retention_planning.RetentionResult:
-        """Delete the backups the retention rules no longer keep."""
+        """Record stray backups, then delete what retention lets go."""
+        self.guard.run('sweep', self.recovery.sweep, context)
         return self.retainer.run(context)
 
     def discover_and_schedule(self, context) -> tuple[list, list]:
@@ -113,12 +118,18 @@ class Manager:
             candidates, histories, self.conf.conductor.full_backup_depth,
             now)
 
-    def backup_step(self, context) -> None:
-        """Recover, start, poll and clean up: the backup loop's body."""
-        self.engine.recover(context)
-        self.engine.poll(context)
-        self.engine.start_queued(context)
-        self.engine.cleanup(context)
+    def backup_step(self, context, startup: bool = False) -> None:
+        """Recover, poll, start and clean up: the backup loop's body.
+
+        Each step runs whatever the one before it met: a poll that cannot
+        list the backups does not keep queued backups from starting.
+        """
+        run = self.guard.run
+        run('recovery', self.recovery.recover, context, startup)
+        run('poll', self.engine.poll, context)
+        run('start', self.engine.start_queued, context)
+        run('cleanup', self.engine.cleanup, context)
+        run('strays', self.recovery.release_strays, context)
 
     def run_once(self, context, wait: bool = True) -> CycleResult:
         """One whole cycle in the foreground.
@@ -128,7 +139,7 @@ class Manager:
         failed by the poll), then the remaining steps.
         """
         result = CycleResult()
-        self.engine.recover(context, startup=True)
+        self.backup_step(context, startup=True)
         try:
             queued, candidates = self.discover_and_schedule(context)
         except exception.CloudError as exc:
@@ -143,18 +154,14 @@ class Manager:
             t.id for t in db_api.list_tasks(
                 context, status=(states.QUEUED, states.STARTING,
                                  states.CREATING))})
-        interval = self.conf.conductor.run_once_poll_interval
+        interval = self.conf.conductor.run_once_poll_interval.total_seconds()
         # Tasks that never start (a cap held by other work, a quota that
         # cannot be read) must not keep run-once waiting for ever.
         deadline = self.clock.now() + 2 * self.conf.conductor.backup_timeout
         while True:
-            try:
-                self.backup_step(context)
-            except exception.CloudError as exc:
-                LOG.warning('Backup step failed, trying again: %s', exc)
+            self.backup_step(context)
             pending = [t for t in (db_api.get_task(context, i) for i in ids)
-                       if t.status in (states.QUEUED, states.STARTING,
-                                       states.CREATING)]
+                       if _pending(t, self.clock.now())]
             if not wait or not pending:
                 break
             if self.clock.now() >= deadline:
@@ -163,16 +170,27 @@ class Manager:
                     f'run-once stopped waiting')
                 break
             self.clock.sleep(interval)
-        self.engine.cleanup(context)
         result.tasks = [db_api.get_task(context, i) for i in ids]
         try:
             result.retention = self.retention(context)
         except exception.CloudError as exc:
             LOG.error('Retention failed: %s', exc)
             result.errors.append(f'retention failed: {exc}')
+        self.backup_step(context)
         result.reports = self.report(context)
         self.cloud.end_cycle()
         return result
+
+
+def _pending(task, now) -> bool:
+    """Whether run-once waits for the task.
+
+    It waits for a task being made, or one that may start now; a task held
+    back for a while (for its quota, say) is not waited for.
+    """
+    if task.status == states.QUEUED:
+        return task.retry_after is None or task.retry_after <= now
+    return task.status in (states.STARTING, states.CREATING)
 
 
 def _task_values(candidate, decision, now) -> dict:

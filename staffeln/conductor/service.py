@@ -17,7 +17,7 @@ from oslo_service import service
 
 from staffeln.common import context as staffeln_context
 from staffeln.common import coordination
-from staffeln.common import exception
+from staffeln.conductor import guard
 
 LOG = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def leader_steps(conf, manager) -> list[LeaderStep]:
     Retention joins them as soon as the manager has a ``retention(context)``
     method, run every ``[retention] retention_interval``.
     """
-    interval = conf.conductor.discovery_interval
+    interval = conf.conductor.discovery_interval.total_seconds()
 
     def discover(context):
         queued, _ = manager.discover_and_schedule(context)
@@ -54,7 +54,8 @@ def leader_steps(conf, manager) -> list[LeaderStep]:
     retention = getattr(manager, 'retention', None)
     if retention is not None:
         steps.append(LeaderStep('retention',
-                                conf.retention.retention_interval,
+                                conf.retention.retention_interval
+                                .total_seconds(),
                                 retention))
     return steps
 
@@ -76,6 +77,7 @@ class ConductorService(service.Service):
         self.coordinator = coordinator
         self.steps = leader_steps(conf, manager) if steps is None else steps
         self._monotonic = monotonic
+        self.guard = guard.Guard()
 
     def start(self):
         super().start()
@@ -87,17 +89,17 @@ class ConductorService(service.Service):
         except coordination.CoordinationError as exc:
             LOG.error('Coordination is unavailable; this conductor runs '
                       'backups but does not lead until it answers: %s', exc)
-        self.manager.engine.recover(staffeln_context.get_admin_context(),
-                                    startup=True)
+        self.guard.run('recovery', self.manager.recovery.recover,
+                       staffeln_context.get_admin_context(), True)
         self.tg.add_timer_args(self.conf.coordination.heartbeat_interval,
                                self._guard, args=('heartbeat', self.heartbeat),
                                initial_delay=0)
         for step in self.steps:
             self.tg.add_dynamic_timer_args(self._leader_loop, args=(step,),
                                            initial_delay=0)
-        self.tg.add_timer_args(self.conf.conductor.poll_interval, self._guard,
-                               args=('backups', self.backups),
-                               initial_delay=0)
+        self.tg.add_timer_args(
+            self.conf.conductor.poll_interval.total_seconds(), self._guard,
+            args=('backups', self.backups), initial_delay=0)
 
     def heartbeat(self) -> None:
         self.coordinator.heartbeat()
@@ -129,12 +131,7 @@ class ConductorService(service.Service):
 
     def _guard(self, name: str, func, *args) -> None:
         """Keep a loop alive through the failure of one of its runs."""
-        try:
-            func(*args)
-        except exception.CloudError as exc:
-            LOG.warning('%s did not finish: %s', name, exc)
-        except Exception:
-            LOG.exception('%s failed', name)
+        self.guard.run(name, func, *args)
 
     def stop(self, graceful=True):
         LOG.info('Conductor %s stopping', self.conf.host)

@@ -105,23 +105,43 @@ opts = [
              'claim. A task whose claim has expired is taken over by another '
              'conductor (or by this one after a restart). '
              + duration.FORMAT_HELP),
-    cfg.IntOpt(
+    cfg.Opt(
+        'create_settle_time',
+        type=duration.Duration(min='1s'),
+        default='5min',
+        help='How long after a create call whose outcome is unknown (no '
+             'answer, a server error, or a conductor that died or froze '
+             'while the call was in flight) Staffeln looks for the backup it '
+             'may have made, by its task marker, before it asks Cinder for '
+             'another one for the same task. Keep it above [openstack] '
+             'timeout and the longest time Cinder\'s API takes to answer a '
+             'create. ' + duration.FORMAT_HELP),
+    cfg.Opt(
+        'retry_interval',
+        type=duration.Duration(min='1s'),
+        default='1h',
+        help='How long a backup that cannot start waits before it is tried '
+             'again, when the project\'s backup quota is used up or no token '
+             'can be had for the project. It is reported once, not at every '
+             'try. ' + duration.FORMAT_HELP),
+    cfg.Opt(
         'discovery_interval',
-        default=3600,
-        min=1,
-        help='Seconds between two discovery and scheduling runs.'),
-    cfg.IntOpt(
+        type=duration.Duration(min='1s'),
+        default='1h',
+        help='Time between two discovery and scheduling runs. '
+             + duration.FORMAT_HELP),
+    cfg.Opt(
         'poll_interval',
-        default=60,
-        min=1,
-        help='Seconds between two runs of the backup loop, which starts '
-             'queued backups and polls those in progress.'),
-    cfg.IntOpt(
+        type=duration.Duration(min='1s'),
+        default='1min',
+        help='Time between two runs of the backup loop, which starts queued '
+             'backups and polls those in progress. ' + duration.FORMAT_HELP),
+    cfg.Opt(
         'run_once_poll_interval',
-        default=10,
-        min=0,
-        help='Seconds staffeln-manage run-once waits between two polls while '
-             'it waits for backups to finish.'),
+        type=duration.Duration(),
+        default='10s',
+        help='Time staffeln-manage run-once waits between two polls while it '
+             'waits for backups to finish. ' + duration.FORMAT_HELP),
 ]
 
 

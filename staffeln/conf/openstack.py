@@ -7,6 +7,8 @@ backs up, because Cinder puts a backup in the project of the token that
 creates it.
 """
 
+import copy
+
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
@@ -44,17 +46,34 @@ opts = [
 ]
 
 
+#: Seconds any call to OpenStack may take unless [openstack] timeout says
+#: otherwise: a call that hangs must not hang the conductor.
+DEFAULT_TIMEOUT = 60
+
+
 def register_opts(conf):
     conf.register_opts(opts, group=GROUP)
     ks_loading.register_session_conf_options(conf, GROUP)
     ks_loading.register_auth_conf_options(conf, GROUP)
+    conf.set_default('timeout', DEFAULT_TIMEOUT, group=GROUP)
+
+
+def _session_opts():
+    """keystoneauth's session options, with Staffeln's default timeout."""
+    session = []
+    for opt in ks_loading.get_session_conf_options():
+        if opt.dest == 'timeout':
+            opt = copy.deepcopy(opt)
+            opt.default = DEFAULT_TIMEOUT
+        session.append(opt)
+    return session
 
 
 def list_opts():
     return {
         GROUP: (
             opts
-            + ks_loading.get_session_conf_options()
+            + _session_opts()
             + ks_loading.get_auth_common_conf_options()
             + ks_loading.get_auth_plugin_conf_options('password')
         ),

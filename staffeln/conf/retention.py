@@ -80,11 +80,12 @@ opts = [
              'never deleted by retention, however old (and neither are the '
              'backups they depend on). Backups of deleted volumes age out '
              'under the policy they last had.'),
-    cfg.IntOpt(
+    cfg.Opt(
         'retention_interval',
-        default=3600,
-        min=1,
-        help='Seconds between two retention runs of the conductor.'),
+        type=duration.Duration(min='1s'),
+        default='1h',
+        help='Time between two retention runs of the conductor. '
+             + duration.FORMAT_HELP),
     cfg.Opt(
         'delete_wait',
         type=duration.Duration(),
@@ -94,12 +95,12 @@ opts = [
              'on (Cinder refuses to delete a backup while an incremental '
              'backup of it exists). What is not finished by then is '
              'completed by the next run. ' + duration.FORMAT_HELP),
-    cfg.IntOpt(
+    cfg.Opt(
         'delete_poll_interval',
-        default=5,
-        min=1,
-        help='Seconds between two checks of the deletes in progress during '
-             'a retention run.'),
+        type=duration.Duration(min='1s'),
+        default='5s',
+        help='Time between two checks of the deletes in progress during a '
+             'retention run. ' + duration.FORMAT_HELP),
     cfg.IntOpt(
         'max_deletes_per_run',
         default=0,

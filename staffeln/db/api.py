@@ -160,6 +160,16 @@ def list_tasks(context, status: str | tuple | list | None = None,
 
 
 @context_manager.reader
+def list_startable(context, now: datetime.datetime) -> list[models.BackupTask]:
+    """Queued tasks that may be tried now (not waiting for a retry)."""
+    Task = models.BackupTask
+    return list(context.session.scalars(
+        sa.select(Task).where(Task.status == states.QUEUED)
+        .where(sa.or_(Task.retry_after.is_(None), Task.retry_after <= now))
+        .order_by(Task.id)))
+
+
+@context_manager.reader
 def count_tasks_by_status(context) -> dict[str, int]:
     rows = context.session.execute(
         sa.select(models.BackupTask.status, sa.func.count())
@@ -275,9 +285,9 @@ def release_task(context, task_id: int, owner: str) -> bool:
 
 # ---------------------------------------------------------------- API reads
 
-#: What a failed read raises: oslo.db's wrapped errors, SQLAlchemy errors it
-#: does not wrap, and socket or file errors from a driver.
-_READ_ERRORS = (db_exc.DBError, sa_exc.SQLAlchemyError, OSError)
+#: What a failed read or write raises: oslo.db's wrapped errors, SQLAlchemy
+#: errors it does not wrap, and socket or file errors from a driver.
+DATABASE_ERRORS = (db_exc.DBError, sa_exc.SQLAlchemyError, OSError)
 
 
 def fail_closed(func):
@@ -286,7 +296,7 @@ def fail_closed(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except _READ_ERRORS as exc:
+        except DATABASE_ERRORS as exc:
             LOG.error('Cannot read the database (%s): %s',
                       type(exc).__name__, ' '.join(str(exc).split())[:500])
             raise exception.DatabaseUnavailable(

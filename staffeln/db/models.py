@@ -162,3 +162,33 @@ class ProjectReport(TimestampMixin, Base):
     claimed_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
     claim_expires_at: orm.Mapped[datetime.datetime | None] = (
         orm.mapped_column())
+
+
+class StrayBackup(TimestampMixin, Base):
+    """A Cinder backup that carries a task's marker but is not its backup.
+
+    An ambiguous create (an answer lost, a conductor killed or frozen while
+    its create was in flight) can leave more than one backup with the same
+    task marker; the task adopts one and the others are strays. A stray is
+    ``found`` until it is adopted by its task (when the task has no backup
+    yet) or released: ``deleting`` (the delete hook lets it go), then
+    ``deleted`` once Cinder no longer has it.
+    """
+
+    __tablename__ = 'stray_backups'
+    __table_args__ = (
+        sa.Index('stray_backups_status_idx', 'status'),
+    )
+
+    backup_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(36), primary_key=True)
+    #: The marker the backup carries: the uuid of the task that made it.
+    task_uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    volume_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    #: How it was found, or why its delete has not worked yet.
+    reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    #: Earliest time its delete is tried again.
+    retry_after: orm.Mapped[datetime.datetime | None] = orm.mapped_column()

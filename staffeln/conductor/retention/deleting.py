@@ -106,7 +106,8 @@ class Deleter:
                 break
             if self.clock.now() >= run.deadline:
                 break
-            self.clock.sleep(self.group.delete_poll_interval)
+            self.clock.sleep(
+                self.group.delete_poll_interval.total_seconds())
             gone |= self._poll(context, inflight, result)
         self._leave(context, waiting, inflight, gone, result)
 
@@ -343,8 +344,7 @@ class Deleter:
     def _refused(self, context, job: planning.DueBackup, run: _Run,
                  exc: exception.CloudError) -> None:
         """Cinder refused: back to ``available``, tried again next run."""
-        retry_after = run.started + datetime.timedelta(
-            seconds=self.group.retention_interval / 2)
+        retry_after = run.started + self.group.retention_interval / 2
         reason = f'Cinder refused to delete it: {exc}'
         db_api.transition(context, job.id, states.DELETING,
                           states.AVAILABLE, owner=self.host,

@@ -163,7 +163,8 @@ class TestBackups(base.ConductorTestCase):
         result = self.make_manager().run_once(self.context)
         statuses = sorted((t.status, t.reason or '') for t in result.tasks)
         self.assertEqual(states.AVAILABLE, statuses[0][0])
-        self.assertEqual(states.FAILED, statuses[1][0])
+        # Held in the queue, not failed: tried again after retry_interval.
+        self.assertEqual(states.QUEUED, statuses[1][0])
         self.assertIn('quota exceeded: backup_gigabytes limit is 15 GB',
                       statuses[1][1])
         self.assertEqual(1, len(self.backups()))

@@ -40,7 +40,8 @@ class TestCrashSafety(base.ConductorTestCase):
                         self.server(acme, 'db'),
                         self.server(globex, 'app', volumes=2)]
         self.config = self.write_config(
-            conductor={'run_once_poll_interval': 0})
+            conductor={'run_once_poll_interval': 0,
+                       'create_settle_time': '1s'})
 
     def run_once(self, failpoint=None):
         return subprocess.run(

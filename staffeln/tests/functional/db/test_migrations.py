@@ -107,6 +107,17 @@ class TestMigrationsWalk(base.TestCase):
                 "policy_errors, created_at) VALUES ('v0', 'p0', 1, 60, "
                 "'bad interval', '2026-01-01')"))
 
+    def _check_0004_stray_backups(self, engine):
+        inspector = sa.inspect(engine)
+        self.assertIn('stray_backups', inspector.get_table_names())
+        self.assertEqual(
+            ['backup_id'],
+            inspector.get_pk_constraint('stray_backups')
+            ['constrained_columns'])
+        self.assertIn('stray_backups_status_idx',
+                      {i['name'] for i in
+                       inspector.get_indexes('stray_backups')})
+
 
 class TestModelsMigrationsSync(test_migrations.ModelsMigrationsSync,
                                base.TestCase):

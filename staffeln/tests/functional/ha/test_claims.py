@@ -14,6 +14,7 @@ import threading
 import fixtures
 
 from staffeln.common import context as staffeln_context
+from staffeln.conductor import recovery
 from staffeln.db import states
 from staffeln.tests.functional.conductor import base
 from staffeln.tests.functional import db_fixture
@@ -157,14 +158,15 @@ class TestRacingConductors(base.ConductorTestCase):
 
         engines = [self.engine(f'conductor-{i}') for i in range(CONDUCTORS)]
         # While its claims hold, the dead conductor's tasks are left alone.
-        self.race(lambda e, ctx: e.recover(ctx), engines)
+        self.race(lambda e, ctx: recovery.Recovery(e).recover(ctx), engines)
         self.assertEqual(8, len(self.tasks(status=states.STARTING)))
 
         # Once they expire, each is resolved by exactly one conductor:
         # adopted when its backup exists, queued again when it does not.
         self.clock.advance(self.conf.conductor.claim_timeout.total_seconds()
                            + 1)
-        resolved = self.race(lambda e, ctx: e.recover(ctx), engines)
+        resolved = self.race(
+            lambda e, ctx: recovery.Recovery(e).recover(ctx), engines)
         self.assertEqual(8, sum(resolved))
         self.assertEqual([], self.tasks(status=states.STARTING))
         self.assertEqual(5, len(self.backups()))

@@ -11,6 +11,7 @@ from sqlalchemy import exc as sa_exc
 
 from staffeln.api import app as api_app
 from staffeln.db import api as db_api
+from staffeln.db import api_strays
 from staffeln.db import states
 from staffeln.tests import base
 
@@ -28,6 +29,8 @@ class AppTestCase(base.TestCase):
         self.task_status = self.useFixture(fixtures.MockPatchObject(
             db_api, 'task_status',
             side_effect=db_api.fail_closed(self._task_status))).mock
+        self.stray_status = self.useFixture(fixtures.MockPatchObject(
+            api_strays, 'stray_status', return_value=None)).mock
         self.ping = self.useFixture(fixtures.MockPatchObject(
             db_api, 'ping', side_effect=db_api.fail_closed(self._ping))).mock
 

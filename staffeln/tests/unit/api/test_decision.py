@@ -37,6 +37,17 @@ class TestDecide(testtools.TestCase):
         self.assertFalse(decision.decide(None, True).allowed)
         self.assertTrue(decision.decide(None, False).allowed)
 
+    def test_strays_are_held_until_released(self):
+        self.assertFalse(decision.decide(None, True, 'found').allowed)
+        for status in ('deleting', 'deleted'):
+            result = decision.decide(None, True, status)
+            self.assertTrue(result.allowed, status)
+            self.assertIn('duplicate', result.reason)
+
+    def test_a_task_wins_over_a_stray_record(self):
+        self.assertFalse(decision.decide('available', True,
+                                         'deleting').allowed)
+
 
 class TestMarker(testtools.TestCase):
 

@@ -15,7 +15,7 @@ class FakeQuotaCloud:
         self.quotas = quotas
         self.reads = 0
 
-    def get_backup_quota(self, project_id):
+    def get_backup_quota(self, project_id, retry=True):
         self.reads += 1
         return self.quotas[project_id]
 

@@ -74,7 +74,7 @@ class TestLeaderSteps(base.TestCase):
 
     def test_a_failing_step_is_run_again_next_interval(self):
         logger = self.useFixture(fixtures.FakeLogger(
-            name='staffeln.conductor.service'))
+            name='staffeln.conductor.guard'))
         calls = []
 
         def fail(context):
@@ -111,6 +111,7 @@ class TestStepList(base.TestCase):
         steps = service.leader_steps(self.conf, manager)
         self.assertEqual(['discovery', 'report', 'retention'],
                          [s.name for s in steps])
-        self.assertEqual(self.conf.retention.retention_interval,
-                         steps[2].interval)
+        self.assertEqual(
+            self.conf.retention.retention_interval.total_seconds(),
+            steps[2].interval)
         self.assertIs(manager.retention, steps[2].run)

@@ -13,6 +13,7 @@ from staffeln.tests import base
 
 UTC = datetime.timezone.utc
 DAY = datetime.timedelta(days=1)
+HOUR = datetime.timedelta(hours=1)
 
 
 class TestConfiguration(base.TestCase):
@@ -26,7 +27,7 @@ class TestConfiguration(base.TestCase):
                                   ceiling=365 * DAY, min_good=1),
                          runner.default)
         self.assertEqual(rp.Bounds(7 * DAY, 365 * DAY), runner.bounds)
-        self.assertEqual(3600, self.conf.retention.retention_interval)
+        self.assertEqual(HOUR, self.conf.retention.retention_interval)
 
     def test_keep_rules_from_the_configuration(self):
         self.flags(group='retention', keep_last=2, keep_daily=7,
