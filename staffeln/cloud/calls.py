@@ -88,23 +88,32 @@ class Calls:
 
         The token is fetched inside the call, so a project that cannot be
         scoped (deleted, disabled, or without a role for the service user)
-        fails this call only, as :class:`ProjectUnavailable`.
+        fails this call only, as :class:`ProjectUnavailable`; its cached
+        connection is dropped, so the next call tries again.
         """
         def call():
             conn = self.connections.project(project_id)
             try:
                 conn.session.get_token()
             except Exception as exc:
-                error = errors.cloud_error(exc, what)
-                if error.status in (401, 403, 404):
-                    raise exception.ProjectUnavailable(
-                        f'{what}: no token can be had for project '
-                        f'{project_id} (deleted, disabled, or the service '
-                        f'user has no role in it): {error}',
-                        status=error.status) from exc
-                raise error from exc
-            return func(conn)
+                raise self._scope_error(project_id, what, exc, (401, 403,
+                                                                404))
+            try:
+                return func(conn)
+            except Exception as exc:
+                raise self._scope_error(project_id, what, exc, (401,))
         return self._call(what, call, retry=retry)
+
+    def _scope_error(self, project_id: str, what: str, exc: Exception,
+                     statuses: tuple) -> exception.CloudError:
+        error = errors.cloud_error(exc, what)
+        if error.status not in statuses:
+            return error
+        self.connections.forget_project(project_id)
+        return exception.ProjectUnavailable(
+            f'{what}: no token can be had for project {project_id} '
+            f'(deleted, disabled, or the service user has no role in it): '
+            f'{error}', status=error.status)
 
     @property
     def _service(self):

@@ -47,26 +47,36 @@ class CinderCalls(calls.Calls):
                       metadata: dict) -> records.Backup:
         """Create a backup with a token scoped to the volume's project.
 
-        Never retried here: after an ambiguous failure the caller must
-        look for the backup by its marker before trying again.
+        Never sent twice: not retried here, nor by openstacksdk, whose
+        proxies send a request again after a connection failure or a
+        timeout (``connect_retries``). After an ambiguous failure the
+        caller must look for the backup by its marker before trying again.
 
         :raises QuotaExceeded, NoParentBackup, VolumeBusy: Cinder refused.
         """
+        body = {'backup': {
+            'volume_id': volume_id, 'name': name, 'description': description,
+            'incremental': incremental, 'force': force,
+            'metadata': metadata}}
+
         def create(conn):
-            return conn.block_storage.create_backup(
-                volume_id=volume_id, name=name, description=description,
-                is_incremental=incremental, force=force, metadata=metadata)
+            response = conn.block_storage.post(
+                '/backups', json=body, microversion=VOLUME_MICROVERSION,
+                connect_retries=0)
+            sdk_exc.raise_from_response(response)
+            return response.json()['backup']
         try:
-            res = self._project_call(
+            item = self._project_call(
                 project_id, f'creating a backup of volume {volume_id}',
                 create)
         except exception.ProjectUnavailable:
             raise
         except exception.CloudError as exc:
             raise errors.backup_create_error(exc) from exc
-        backup = records.backup_resource(res)
-        backup.project_id = backup.project_id or project_id
-        return backup
+        # Cinder answers a create with the id, the name and links only.
+        item = {'volume_id': volume_id, 'status': 'creating',
+                'os-backup-project-attr:project_id': project_id, **item}
+        return records.backup(item)
 
     def delete_backup(self, project_id: str, backup_id: str) -> None:
         """Delete a backup in its owner's project scope; gone is fine.

@@ -52,7 +52,8 @@ class ConnectionFactory:
                     f'loaded from clouds.yaml: {exc}')
             config = cloud.config
             session = {'verify': cloud.verify, 'cert': cloud.cert,
-                       'timeout': config.get('api_timeout')}
+                       'timeout': (config.get('api_timeout')
+                                   or self._group.timeout)}
             return (config.get('auth_type') or 'password',
                     dict(config.get('auth', {})), session,
                     config.get('region_name'))
@@ -134,6 +135,11 @@ class ConnectionFactory:
                 conn = self._connect(auth)
                 self._projects[project_id] = conn
             return conn
+
+    def forget_project(self, project_id: str) -> None:
+        """Drop the cached connection of one project."""
+        with self._lock:
+            self._projects.pop(project_id, None)
 
     def forget_projects(self) -> None:
         """Drop cached project sessions (at the end of a cycle)."""

@@ -139,14 +139,3 @@ def backup(item: dict) -> Backup:
         size=item.get('size'), fail_reason=item.get('fail_reason'),
         metadata=dict(item.get('metadata') or {}),
         created_at=_time(item.get('created_at')))
-
-
-def backup_resource(res) -> Backup:
-    """A backup from openstacksdk's resource (the answer to a create)."""
-    return Backup(
-        id=res.id, name=res.name, project_id=res.project_id,
-        volume_id=res.volume_id, status=res.status,
-        is_incremental=bool(res.is_incremental),
-        has_dependent_backups=bool(res.has_dependent_backups),
-        size=res.size, fail_reason=res.fail_reason,
-        metadata=dict(res.metadata or {}), created_at=_time(res.created_at))

@@ -44,7 +44,10 @@ class Recovery:
         self.cloud = engine.cloud
         self.clock = engine.clock
         self.group = engine.group
-        self.host = engine.host
+
+    @property
+    def host(self) -> str:
+        return self.engine.host
 
     def _marker(self, backup) -> str | None:
         return backup.metadata.get(self.group.task_metadata_key)

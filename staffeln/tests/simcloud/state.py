@@ -125,6 +125,11 @@ class Cloud:
         with self.lock:
             return self.identity.add_project(name, domain, description)
 
+    def delete_project(self, project_id: str) -> None:
+        """Delete a project from Keystone only, as an operator would."""
+        with self.lock:
+            self.identity.delete_project(project_id)
+
     def add_user(self, name: str, password: str, email: str | None = None,
                  roles: Mapping[str, Iterable[str]] | None = None,
                  domain: str = 'default',

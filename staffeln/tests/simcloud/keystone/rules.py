@@ -268,6 +268,20 @@ class IdentityStore:
             return None
         return token
 
+    def delete_project(self, project_id: str) -> None:
+        """Keystone's DELETE /v3/projects/{id}.
+
+        The project, its role assignments and the tokens scoped to it are
+        gone; its servers, volumes and backups stay where they are, as in a
+        real cloud.
+        """
+        self.projects.pop(project_id, None)
+        self.assignments = {a for a in self.assignments
+                            if a.project_id != project_id}
+        for token_id in [t.id for t in self.tokens.values()
+                         if t.project_id == project_id]:
+            del self.tokens[token_id]
+
     def revoke(self, token_id: str) -> bool:
         return self.tokens.pop(token_id, None) is not None
 

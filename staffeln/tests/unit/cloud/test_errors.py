@@ -104,3 +104,17 @@ class TestRetries(base.TestCase):
         self.assertRaises(exception.CloudError, self.calls._call, 'x', call,
                           retry=False)
         self.assertEqual([1], tried)
+
+
+class TestTimeout(base.TestCase):
+
+    def test_every_call_has_a_timeout_by_default(self):
+        self.conf.register_opts(
+            ks_loading.get_auth_plugin_conf_options('password'),
+            group='openstack')
+        self.flags(group='openstack', auth_type='password',
+                   auth_url='http://192.0.2.1/identity', username='u',
+                   password='p', project_name='p')
+        factory = calls.connection.ConnectionFactory(self.conf)
+        self.assertEqual(60, factory._session_kwargs['timeout'])
+        self.assertEqual(60, self.conf.openstack.timeout)
