@@ -70,11 +70,14 @@ class ConductorService(service.Service):
 
     def __init__(self, conf, manager, coordinator,
                  steps: list[LeaderStep] | None = None,
-                 monotonic: Callable[[], float] = time.monotonic):
+                 monotonic: Callable[[], float] = time.monotonic,
+                 exit_process: Callable[[], None] | None = None):
         super().__init__()
         self.conf = conf
         self.manager = manager
         self.coordinator = coordinator
+        #: Ends the whole conductor (its oslo.service master included).
+        self.exit_process = exit_process or (lambda: None)
         self.steps = leader_steps(conf, manager) if steps is None else steps
         self._monotonic = monotonic
         self.guard = guard.Guard()
@@ -102,7 +105,12 @@ class ConductorService(service.Service):
             args=('backups', self.backups), initial_delay=0)
 
     def heartbeat(self) -> None:
-        self.coordinator.heartbeat()
+        try:
+            self.coordinator.heartbeat()
+        except coordination.DuplicateConductor as exc:
+            # Its claims are another conductor's now: it must not act.
+            LOG.error('Conductor %s stops: %s', self.conf.host, exc)
+            self.exit_process()
 
     def backups(self) -> None:
         self.manager.backup_step(staffeln_context.get_admin_context())

@@ -1,6 +1,7 @@
 """``staffeln-manage db upgrade|version``, and the schema check of the
 other commands."""
 
+from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from staffeln.common import exception
@@ -26,9 +27,11 @@ def check_schema() -> None:
     """Raise ConfigurationError unless the schema is at the newest one."""
     try:
         current = migration.version()
-    except sa.exc.OperationalError as exc:
+    except (sa.exc.OperationalError, db_exc.DBError) as exc:
+        cause = getattr(exc, 'orig', None) or getattr(
+            exc, 'inner_exception', None) or exc
         raise exception.ConfigurationError(
-            f'cannot reach the database: {exc.orig}')
+            f'cannot reach the database: {" ".join(str(cause).split())}')
     if current != migration.head():
         raise exception.ConfigurationError(
             f'the database schema is at {current or "nothing"}, not '

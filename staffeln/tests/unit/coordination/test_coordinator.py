@@ -15,6 +15,7 @@ from oslo_config import cfg
 import tooz
 
 from staffeln.common import coordination
+from staffeln.common.coordination import backend
 from staffeln.common import exception
 from staffeln import conf as staffeln_conf
 from staffeln.tests import base
@@ -122,11 +123,21 @@ class TestLeadership(CoordinationTestCase):
         self.assertIn('the leader lock was lost', self.logger.output)
 
     def test_unusable_backend_is_an_error_then_a_follower(self):
-        self.flags(group='coordination', backend_url='nosuchdriver://x')
+        self.flags(group='coordination',
+                   backend_url='mysql://nobody@127.0.0.1:1/staffeln')
         node = self.coordinator('a', start=False)
         self.assertRaises(coordination.CoordinationError, node.start)
         self.assertFalse(node.heartbeat())
-        self.assertIn('Coordination is unavailable', self.logger.output)
+        self.assertFalse(node.heartbeat())
+        # Said once, not at every heartbeat.
+        self.assertEqual(1, self.logger.output.count(
+            'coordination fails, this conductor does not lead'))
+
+    def test_a_misspelt_backend_is_a_configuration_error(self):
+        self.flags(group='coordination', backend_url='reddis://127.0.0.1')
+        node = self.coordinator('a', start=False)
+        error = self.assertRaises(exception.ConfigurationError, node.start)
+        self.assertIn('names no tooz driver', str(error))
 
     def test_no_backend_leads_alone(self):
         self.flags(group='coordination', backend_url='')
@@ -250,17 +261,17 @@ class TestUrls(base.TestCase):
         sync = {'executor': 'synchronous'}
         self.assertEqual(
             {'lock_timeout': '8', 'membership_timeout': '8', **sync},
-            coordination.driver_options('redis://r:6379', timeout))
+            backend.driver_options('redis://r:6379', timeout))
         self.assertEqual(
             {'membership_timeout': '8', **sync},
-            coordination.driver_options('redis://r:6379?lock_timeout=3',
-                                        timeout))
+            backend.driver_options('redis://r:6379?lock_timeout=3',
+                                   timeout))
         self.assertEqual({'timeout': '8', **sync},
-                         coordination.driver_options('zookeeper://z:2181',
-                                                     timeout))
-        self.assertEqual(sync, coordination.driver_options('mysql://db/s',
-                                                           timeout))
-        self.assertEqual({}, coordination.driver_options(
+                         backend.driver_options('zookeeper://z:2181',
+                                                timeout))
+        self.assertEqual(sync, backend.driver_options('mysql://db/s',
+                                                      timeout))
+        self.assertEqual({}, backend.driver_options(
             'file:///x?executor=threaded', timeout))
 
     def test_options(self):

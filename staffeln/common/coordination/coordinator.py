@@ -1,30 +1,10 @@
-"""Leadership and membership of conductors, through tooz.
+"""A conductor's link to the coordination backend: leadership, membership.
 
-Leadership is a tooz lock, ``<namespace>.leader``: the conductor that holds
-it is the leader and runs discovery, scheduling, retention and reports.
-Every other conductor tries to take the lock at each heartbeat, so when the
-leader dies the lock is taken over as soon as the backend frees it: at once
-when the backend ties locks to a session that dies with the process (the
-database backends, ZooKeeper, lock files), after ``leader_timeout`` without
-a heartbeat when it gives locks a time to live (Redis, etcd, memcached).
-A leader that cannot confirm it still holds the lock steps down.
-
-Membership is a tooz group, ``<namespace>.conductors``, on the backends that
-have groups (Redis, etcd, ZooKeeper, memcached, lock files). Each member
-also holds a lock named after its host for as long as it runs: that lock
-says whether a listed member is alive (lock files never drop a dead member
-from a group), and keeps two live conductors from sharing one host name,
-which would make each release the other's claims when it starts. The
-database backends have locks only: they elect a leader, but cannot list the
-conductors.
-
-Backup work does not go through tooz at all: each task is claimed in the
-database with one conditional UPDATE, so nothing here is needed for two
-conductors never to act on the same task.
+See :mod:`staffeln.common.coordination` for what the locks and the group
+mean.
 """
 
 import dataclasses
-import math
 import os
 import threading
 import time
@@ -35,71 +15,16 @@ import tooz
 from tooz import coordination as tooz_coordination
 
 from staffeln.common import clock
+from staffeln.common.coordination import backend
+from staffeln.common.coordination.backend import CoordinationError
+from staffeln.common.coordination.backend import DuplicateConductor
+from staffeln.common.coordination.backend import safe_url
 from staffeln.common import exception
 
 LOG = logging.getLogger(__name__)
 
-#: Driver options that bound how long a dead member holds a lock or stays
-#: in a group; set to ``leader_timeout`` unless the URL sets them.
-TTL_OPTIONS = {
-    'redis': ('lock_timeout', 'membership_timeout'),
-    'etcd3+http': ('lock_timeout', 'membership_timeout'),
-    'etcd3+https': ('lock_timeout', 'membership_timeout'),
-    'etcd': ('lock_timeout',),
-    'memcached': ('lock_timeout', 'membership_timeout'),
-    'zookeeper': ('timeout',),
-    'kazoo': ('timeout',),
-}
-
-#: Database URL schemes of SQLAlchemy accepted for tooz's database drivers.
-SQL_SCHEMES = ('mysql', 'postgresql')
-
-
-class CoordinationError(exception.StaffelnException):
-    """The coordination backend cannot be used."""
-
-
-class DuplicateConductor(exception.ConfigurationError):
-    """Another live conductor runs under the same host name."""
-
-
-def backend_url(conf) -> str:
-    """The tooz URL of ``[coordination] backend_url``.
-
-    A SQLAlchemy URL (``mysql+pymysql://``, ``postgresql+psycopg2://``)
-    becomes the URL of tooz's driver for that database.
-    """
-    url = conf.coordination.backend_url
-    split = urllib.parse.urlsplit(url)
-    base, _, dialect = split.scheme.partition('+')
-    if dialect and base in SQL_SCHEMES:
-        url = urllib.parse.urlunsplit(split._replace(scheme=base))
-    return url
-
-
-def safe_url(url: str) -> str:
-    """``url`` without its password, for logs and output."""
-    split = urllib.parse.urlsplit(url)
-    if split.password is None:
-        return url
-    netloc = split.netloc.replace(f':{split.password}@', ':***@', 1)
-    return urllib.parse.urlunsplit(split._replace(netloc=netloc))
-
-
-def driver_options(url: str, leader_timeout) -> dict:
-    """Driver options for ``url``, unless the URL sets them itself.
-
-    Time-to-live options follow ``leader_timeout``. Every call Staffeln
-    makes waits for its result, so drivers run their calls in the calling
-    thread rather than in a thread pool of their own.
-    """
-    split = urllib.parse.urlsplit(url)
-    given = urllib.parse.parse_qs(split.query)
-    seconds = str(max(1, math.ceil(leader_timeout.total_seconds())))
-    options = {key: seconds for key in TTL_OPTIONS.get(split.scheme, ())}
-    options['executor'] = 'synchronous'
-    return {key: value for key, value in options.items()
-            if key not in given}
+#: Seconds between two reminders that coordination still fails.
+REMIND_EVERY = 600.0
 
 
 @dataclasses.dataclass
@@ -128,7 +53,7 @@ class Coordinator:
         self.conf = conf
         self.group_conf = conf.coordination
         self.host = conf.host
-        self.url = backend_url(conf)
+        self.url = backend.backend_url(conf)
         #: No backend at all: this conductor leads alone.
         self.solo = not self.url
         self.member_id = (member_id or conf.host).encode()
@@ -153,6 +78,10 @@ class Coordinator:
         self.term = 0
         interval = self.group_conf.heartbeat_interval
         timeout = self.group_conf.leader_timeout.total_seconds()
+        #: Every call to the backend ends within half the leader timeout:
+        #: a leader that cannot renew its lock by then steps down.
+        self.backend = backend.Bounded(timeout / 2)
+        self._complaint: tuple[str, float] | None = None
         if 2 * interval >= timeout:
             raise exception.ConfigurationError(
                 f'[coordination] heartbeat_interval ({interval:g}s) must be '
@@ -200,36 +129,36 @@ class Coordinator:
             if self._coordinator is not None:
                 return
             self._join = join
-            options = driver_options(self.url, self.group_conf.leader_timeout)
-            try:
-                coordinator = tooz_coordination.get_coordinator(
-                    self.url, self.member_id, **options)
-                coordinator.start(start_heart=False)
-            except (tooz.ToozError, RuntimeError, ValueError) as exc:
-                raise CoordinationError(
-                    f'cannot use the coordination backend '
-                    f'{safe_url(self.url)}: {exc}') from exc
-            self._coordinator = coordinator
-            self._leader_candidate = coordinator.get_lock(
-                self.leader_lock_name)
-            try:
-                coordinator.heartbeat()
-                self._create_group()
-                if join and self.has_groups:
-                    self._member_lock = self._acquire_member_lock()
-                    self._publish()
-            except tooz.ToozError as exc:
-                self._close()
-                raise CoordinationError(
-                    f'cannot join the conductors in '
-                    f'{safe_url(self.url)}: {exc}') from exc
-            except DuplicateConductor:
-                self._close()
-                raise
+            wait = (self.group_conf.leader_timeout.total_seconds()
+                    + 2 * self.group_conf.heartbeat_interval)
+            self.backend.call('connecting', self._connect, join,
+                              timeout=self.backend.timeout + wait)
             if join:
                 LOG.info('Coordination through %s as %s (namespace %s)',
                          safe_url(self.url), self.host,
                          self.group_conf.namespace)
+
+    def _connect(self, join: bool) -> None:
+        """Start the driver and join the conductors (in a bounded call)."""
+        options = backend.driver_options(self.url,
+                                         self.group_conf.leader_timeout)
+        coordinator = backend.connect(self.url, self.member_id, options)
+        self._coordinator = coordinator
+        self._leader_candidate = coordinator.get_lock(self.leader_lock_name)
+        try:
+            coordinator.heartbeat()
+            self._create_group()
+            if join and self.has_groups:
+                self._member_lock = self._acquire_member_lock()
+                self._publish()
+        except tooz.ToozError as exc:
+            self._close()
+            raise CoordinationError(
+                f'cannot join the conductors in {safe_url(self.url)}: '
+                f'{exc}') from exc
+        except DuplicateConductor:
+            self._close()
+            raise
 
     def check_name(self) -> None:
         """Fail if a live conductor already runs under this host name.
@@ -350,44 +279,91 @@ class Coordinator:
         """Prove this conductor alive, keep or seek leadership.
 
         Returns whether this conductor is the leader after the beat. Any
-        doubt (a backend error, a lock found lost) means not leading.
+        doubt (a backend error, no answer in time, a lock found lost) means
+        not leading; failures are logged when they change, and reminded of
+        every ten minutes.
+
+        :raises DuplicateConductor: this conductor lost its host name's lock
+            (it was paused for longer than ``leader_timeout``) and another
+            conductor with the same host name holds it now.
         """
         with self._mutex:
             if self.solo:
                 return self.is_leader
-            if self._coordinator is None:
-                try:
-                    self.start(join=self._join)
-                except (CoordinationError, DuplicateConductor) as exc:
-                    LOG.warning('Coordination is unavailable, this conductor '
-                                'does not lead: %s', exc)
-                    return False
             try:
-                self._coordinator.heartbeat()
-                if self.is_leader:
-                    if not self._still_leader():
-                        self._step_down('the leader lock was lost')
-                else:
-                    self._try_lead()
-            except tooz.ToozError as exc:
-                LOG.warning('Coordination heartbeat failed: %s', exc)
+                if self._coordinator is None:
+                    self.start(join=self._join)
+                self.backend.call('heartbeat', self._beat,
+                                  self.backend.generation)
+            except (CoordinationError, tooz.ToozError) as exc:
+                self._complain(f'coordination fails, this conductor does '
+                               f'not lead: {exc}')
                 if self.is_leader:
                     self._step_down(f'the backend failed: {exc}')
+                return False
+            if self._complaint is not None:
+                LOG.info('Coordination through %s works again',
+                         safe_url(self.url))
+                self._complaint = None
             return self.is_leader
 
-    def _still_leader(self) -> bool:
+    def _beat(self, generation: int) -> None:
+        """One heartbeat, in a bounded call; locks found lost come first."""
+        if self._member_lock is not None and not self._owns(
+                self._member_lock):
+            self._retake_member_lock()
+        lost = self.is_leader and not self._owns(self._leader_lock)
+        if lost:
+            self._step_down('the leader lock was lost')
+        self._coordinator.heartbeat()
+        if not self.is_leader and not lost:
+            self._try_lead(generation)
+
+    def _owns(self, lock) -> bool:
         try:
-            return bool(self._leader_lock.is_still_owner())
+            return bool(lock.is_still_owner())
         except tooz.NotImplemented:
-            # Database and ZooKeeper locks live as long as the session.
+            # Database, ZooKeeper and file locks live as long as the
+            # session or the process.
             return True
 
-    def _try_lead(self) -> None:
+    def _retake_member_lock(self) -> None:
+        """This conductor's host name lock expired (a long pause)."""
+        lost, self._member_lock = self._member_lock, None
+        # Not released (the backend would log an error for a lock it no
+        # longer has): only forgotten, so the driver stops renewing it.
+        held = getattr(self._coordinator, '_acquired_locks', None)
+        if held is not None:
+            held.discard(lost)
+        lock = self._coordinator.get_lock(self._member_lock_name(self.host))
+        if not lock.acquire(blocking=False):
+            raise DuplicateConductor(
+                f'conductor {self.host} lost its lock in '
+                f'{safe_url(self.url)} (paused for longer than '
+                f'[coordination] leader_timeout) and another conductor '
+                f'named {self.host} holds it now')
+        self._member_lock = lock
+        LOG.warning('Conductor %s took its host name lock again: it had '
+                    'expired during a pause longer than [coordination] '
+                    'leader_timeout', self.host)
+
+    def _complain(self, message: str) -> None:
+        now = self._monotonic()
+        last = self._complaint
+        if last is None or last[0] != message or now - last[1] > REMIND_EVERY:
+            LOG.warning('%s', message)
+            self._complaint = (message, now)
+
+    def _try_lead(self, generation: int) -> None:
         lock = self._leader_candidate
         if lock.acquire(blocking=False):
-            self._lead(lock)
+            self._lead(lock, generation)
 
-    def _lead(self, lock) -> None:
+    def _lead(self, lock, generation: int | None = None) -> None:
+        if generation is not None and generation != self.backend.generation:
+            # A heartbeat that ended too late: nobody waits for its result.
+            self._release(lock)
+            return
         self._leader_lock = lock
         self._leader_since = clock.utcnow()
         self.term += 1
@@ -415,6 +391,9 @@ class Coordinator:
 
     def members(self) -> list[Member] | None:
         """Every conductor in the group, or None without groups."""
+        return self.backend.call('listing the conductors', self._members)
+
+    def _members(self) -> list[Member] | None:
         with self._mutex:
             coordinator = self._coordinator
             if self.solo:
@@ -455,6 +434,10 @@ class Coordinator:
 
     def leader_elected(self) -> bool:
         """Whether some conductor holds the leader lock right now."""
+        return self.backend.call('looking for the leader',
+                                 self._leader_elected)
+
+    def _leader_elected(self) -> bool:
         with self._mutex:
             if self.solo or self.is_leader:
                 return self.is_leader
