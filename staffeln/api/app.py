@@ -5,6 +5,8 @@ The returned Flask application serves:
 * ``POST /v1/backup``: the delete hook (no token), :mod:`backup_hook`;
 * ``GET /healthcheck``: oslo.middleware's health check with a database
   check (no token), :mod:`healthcheck`;
+* ``GET /`` and ``GET /v1``: the version documents (no token),
+  :mod:`versions`;
 * ``/v1/tasks``: the read-only task API (a token), :mod:`tasks`.
 
 The database is whatever :mod:`staffeln.db.api`'s transaction context is
@@ -21,6 +23,7 @@ from staffeln.api import backup_hook
 from staffeln.api import errors
 from staffeln.api import healthcheck
 from staffeln.api import tasks
+from staffeln.api import versions
 
 
 def create_app(conf: cfg.ConfigOpts) -> flask.Flask:
@@ -33,6 +36,7 @@ def create_app(conf: cfg.ConfigOpts) -> flask.Flask:
     )
     app.register_blueprint(backup_hook.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(versions.bp)
     errors.register(app)
     app.wsgi_app = dispatcher.DispatcherMiddleware(
         auth.wrap(app.wsgi_app, conf),

@@ -7,14 +7,20 @@ in tests, the header-trusting ``noauth`` middleware. Paths are public only
 when listed here, so a new route is authenticated unless said otherwise.
 """
 
+import json
+
 from keystonemiddleware import auth_token
 from oslo_config import cfg
+from oslo_log import log as logging
 
 from staffeln.api import errors
 from staffeln.common import context as staffeln_context
 
-#: Paths served without a token.
-PUBLIC_PATHS = frozenset({'/v1/backup'})
+LOG = logging.getLogger(__name__)
+
+#: Paths served without a token: the delete hook and the version
+#: documents (the health check is served before this middleware).
+PUBLIC_PATHS = frozenset({'/v1/backup', '/', '/v1', '/v1/'})
 
 
 class NoAuthMiddleware:
@@ -48,12 +54,44 @@ class PathDispatcher:
         return self.private(environ, start_response)
 
 
+class Guarded:
+    """The authentication middleware, never answering with a traceback.
+
+    keystonemiddleware raises when ``[keystone_authtoken]`` cannot be used
+    (a deployment that serves only the delete hook need not configure it):
+    the client then gets 401 in Staffeln's error shape, and the log says
+    why, once per cause.
+    """
+
+    def __init__(self, middleware):
+        self.middleware = middleware
+        self._reported: set[str] = set()
+
+    def __call__(self, environ, start_response):
+        try:
+            return self.middleware(environ, start_response)
+        except Exception as exc:
+            cause = f'{type(exc).__name__}: {exc}'
+            if cause not in self._reported:
+                self._reported.add(cause)
+                LOG.error('Tokens cannot be validated; is '
+                          '[keystone_authtoken] configured? %s', cause)
+            body = json.dumps({'error': {
+                'code': 401, 'message': 'Authentication is not available.',
+                'request_id': None}}).encode() + b'\n'
+            start_response('401 Unauthorized', [
+                ('Content-Type', 'application/json'),
+                ('Content-Length', str(len(body)))])
+            return [body]
+
+
 def wrap(app, conf: cfg.ConfigOpts):
     """Authenticate every request to ``app`` except on the public paths."""
     if conf.api.auth_strategy == 'noauth':
         private = NoAuthMiddleware(app)
     else:
-        private = auth_token.AuthProtocol(app, {'oslo_config_config': conf})
+        private = Guarded(auth_token.AuthProtocol(
+            app, {'oslo_config_config': conf}))
     return PathDispatcher(app, private)
 
 

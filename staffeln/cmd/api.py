@@ -1,10 +1,11 @@
 """staffeln-api: serve the API with a production WSGI server.
 
 ``staffeln-api --config-file /etc/staffeln/staffeln.conf`` listens on
-``[api] host:port`` with ``[api] workers`` threads (cheroot), HTTPS when
-``[api] ssl_cert_file`` is set. SIGTERM or SIGINT stops it cleanly. A
-configuration it cannot use is reported in one line on stderr, with exit
-code 2; a port it cannot listen on, with exit code 1.
+``[api] host:port``: an asyncio server reads each request whole, then runs
+it on one of ``[api] workers`` threads (see :mod:`staffeln.api.server`);
+HTTPS when ``[api] ssl_cert_file`` is set. SIGTERM or SIGINT stops it
+cleanly. A configuration it cannot use is reported in one line on stderr,
+with exit code 2; a port it cannot listen on, with exit code 1.
 """
 
 import signal

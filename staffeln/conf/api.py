@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from staffeln.common import duration
+
 GROUP = 'api'
 
 opts = [
@@ -20,22 +22,37 @@ opts = [
         default=16,
         min=1,
         max=1024,
-        help='Number of threads of staffeln-api\'s WSGI server, that is the '
-             'number of requests it answers at once. Each one holds at most '
-             'one database connection, so keep it within the database '
-             'pool (max_pool_size plus max_overflow of [database]).'),
+        help='Number of threads of staffeln-api\'s server that run the '
+             'application, that is the number of requests it answers at '
+             'once; the connections themselves, slow or idle ones included, '
+             'hold no thread. Each thread holds at most one database '
+             'connection, so keep it within the database pool '
+             '(max_pool_size plus max_overflow of [database]).'),
     cfg.IntOpt(
         'backlog',
         default=128,
         min=1,
         help='Number of connections the listening socket queues while every '
              'thread is busy.'),
-    cfg.IntOpt(
+    cfg.Opt(
         'client_timeout',
-        default=10,
-        min=1,
-        help='Seconds staffeln-api waits for a client to send its request '
-             'before it closes the connection.'),
+        type=duration.Duration(min='1s', max='1h'),
+        default='10s',
+        help='Time a client has to send the headers of a request, and again '
+             'to send its body, and the longest a kept-alive connection may '
+             'stay idle; a client that is slower gets 408 and is '
+             'disconnected. Slow or idle clients hold no worker thread. '
+             + duration.FORMAT_HELP),
+    cfg.Opt(
+        'request_timeout',
+        type=duration.Duration(min='1s', max='1h'),
+        default='10s',
+        help='Longest time staffeln-api takes to answer a request once it '
+             'has read it; past it, the client gets 503 (the delete hook '
+             'thus refuses, as it must, when the database does not answer). '
+             'Keep it below the timeout of the client: [oslo_policy] '
+             'remote_timeout for Cinder\'s policy checks. '
+             + duration.FORMAT_HELP),
     cfg.StrOpt(
         'ssl_cert_file',
         help='PEM certificate (with its chain) that staffeln-api presents. '

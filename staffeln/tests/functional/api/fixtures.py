@@ -22,7 +22,7 @@ MARKER = '__automated_backup'
 
 
 class ApiServer(fixtures.Fixture):
-    """``create_app(conf)`` served by staffeln-api's own cheroot server.
+    """``create_app(conf)`` served by staffeln-api's own server.
 
     It listens on a free loopback port; ``url`` is where.
     """

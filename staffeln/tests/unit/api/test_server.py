@@ -9,9 +9,9 @@ class TestServer(base.TestCase):
     def test_plain(self):
         self.flags(host='127.0.0.1', port=8808, workers=7, group='api')
         srv = server.build_server(self.conf, lambda e, s: [])
-        self.assertIsNone(srv.ssl_adapter)
-        self.assertEqual(('http://127.0.0.1:8808', 7, 7),
-                         (srv.url, srv.requests.min, srv.requests.max))
+        self.assertIsNone(srv.ssl_context)
+        self.assertEqual(('http://127.0.0.1:8808', 7),
+                         (srv.url, srv.threads))
 
     def test_ipv6_url(self):
         self.flags(host='::1', port=8808, group='api')
