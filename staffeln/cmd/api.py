@@ -8,6 +8,7 @@ cleanly. A configuration it cannot use is reported in one line on stderr,
 with exit code 2; a port it cannot listen on, with exit code 1.
 """
 
+import os
 import signal
 import sys
 import threading
@@ -41,6 +42,42 @@ def prepare_api(argv: list[str], conf=None, **kwargs):
     conf.set_default('max_retries', 0, group='database')
     return prepare.prepare_service(argv, conf, checks=[api_server.check_tls],
                                    **kwargs)
+
+
+#: The configuration file read by a WSGI server when the environment names
+#: none.
+DEFAULT_CONFIG_FILE = '/etc/staffeln/staffeln.conf'
+
+
+def _config_from_environ(environ) -> tuple[list[str], list[str]]:
+    files = [path.strip()
+             for path in environ.get('STAFFELN_CONFIG_FILES', '').split(',')
+             if path.strip()]
+    if not files and os.path.exists(DEFAULT_CONFIG_FILE):
+        files = [DEFAULT_CONFIG_FILE]
+    config_dir = environ.get('STAFFELN_CONFIG_DIR', '').strip()
+    return files, [config_dir] if config_dir else []
+
+
+def wsgi_application(environ=None, conf=None):
+    """The application for a WSGI server, configured from the environment.
+
+    The command line is the WSGI server's, so the configuration files come
+    from ``STAFFELN_CONFIG_FILES`` (comma separated; default
+    ``/etc/staffeln/staffeln.conf`` when it exists) and
+    ``STAFFELN_CONFIG_DIR``. A configuration that cannot be used is
+    reported in one line on stderr and ends the process (exit code 2).
+    """
+    files, dirs = _config_from_environ(
+        os.environ if environ is None else environ)
+    try:
+        conf = prepare_api(['staffeln-api-wsgi'], conf=conf,
+                           default_config_files=files,
+                           default_config_dirs=dirs)
+    except exception.ConfigurationError as exc:
+        _error(prepare.one_line(exc))
+        raise SystemExit(EXIT_CONFIG) from None
+    return api_app.create_app(conf)
 
 
 def main(argv: list[str] | None = None) -> int:

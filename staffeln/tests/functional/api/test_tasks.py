@@ -48,7 +48,8 @@ REFUSED = {
         (READER_B, '/v1/tasks/{task_a}'),
     ],
 }
-PUBLIC_ENDPOINTS = {'backup_hook.check_delete'}
+PUBLIC_ENDPOINTS = {'backup_hook.check_delete', 'versions.versions',
+                    'versions.version'}
 
 
 class TestTasks(base.TestCase):

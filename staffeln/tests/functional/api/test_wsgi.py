@@ -1,7 +1,11 @@
-"""``staffeln.wsgi.api:application`` for uwsgi, gunicorn and friends."""
+"""The application a WSGI server gets: configured from the environment.
+
+``staffeln.wsgi.api:application`` is built by
+:func:`staffeln.cmd.api.wsgi_application`; the devstack tests serve it with
+the real uwsgi.
+"""
 
 import contextlib
-import importlib
 import io
 import os
 import uuid
@@ -11,6 +15,7 @@ from oslo_config import cfg
 from oslo_db.sqlalchemy import enginefacade
 from werkzeug import test as werkzeug_test
 
+from staffeln.cmd import api as api_cmd
 from staffeln import conf as staffeln_conf
 from staffeln.db import api as db_api
 from staffeln.db import states
@@ -37,9 +42,6 @@ class TestWsgiModule(base.TestCase):
         factory = enginefacade._TransactionFactory()
         self.addCleanup(db_api.context_manager.patch_factory(factory))
         self.addCleanup(factory.dispose_pool)
-        self.module = importlib.import_module('staffeln.wsgi.api')
-        self.useFixture(fixtures.MonkeyPatch(
-            'staffeln.wsgi.api._application', None))
 
     def environ(self, text: str) -> None:
         path = os.path.join(self.tmp, 'staffeln.conf')
@@ -53,8 +55,7 @@ class TestWsgiModule(base.TestCase):
                      f'[database]\nconnection = {self.db.url}\n')
         automated = self.automated
 
-        application = self.module.application
-        self.assertIs(application, self.module.application)
+        application = api_cmd.wsgi_application()
         client = werkzeug_test.Client(application)
         response = client.post(f'/v1/backup?backup_id={automated}')
         self.assertEqual((401, b'False'), (response.status_code,
@@ -68,11 +69,8 @@ class TestWsgiModule(base.TestCase):
         self.environ('[api]\nport = not-a-port\n')
         stderr = io.StringIO()
         with contextlib.redirect_stderr(stderr):
-            exc = self.assertRaises(SystemExit, self.module.init_application)
+            exc = self.assertRaises(SystemExit, api_cmd.wsgi_application)
         self.assertEqual(2, exc.code)
         lines = stderr.getvalue().strip().splitlines()
         self.assertEqual(1, len(lines), lines)
         self.assertIn('port', lines[0])
-
-    def test_unknown_attribute(self):
-        self.assertRaises(AttributeError, getattr, self.module, 'nothing')
