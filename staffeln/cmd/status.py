@@ -12,6 +12,9 @@
   backend_url`` can be used by the conductors.
 * **Cinder backup service**: Cinder has a ``cinder-backup`` service, and
   one is enabled and up.
+* **Backup quota**: each project's backup quota holds what the backup
+  interval and retention keep at steady state (a warning lists those that
+  will not).
 
 The exit code is 0 when every check succeeds, 1 when the worst result is a
 warning, 2 for a failure, and 255 when a check itself crashed.
@@ -28,11 +31,14 @@ import sqlalchemy as sa
 
 from staffeln.cloud import client as cloud_client
 from staffeln.cmd import prepare
+from staffeln.common import context as staffeln_context
 from staffeln.common import coordination
 from staffeln.common import exception
+from staffeln.conductor import forecasting
 from staffeln import conf as staffeln_conf
 from staffeln.db import api as db_api
 from staffeln.db import migration
+from staffeln.rules import forecast
 
 CONF = staffeln_conf.CONF
 Code = upgradecheck.Code
@@ -213,11 +219,50 @@ class Checks(upgradecheck.UpgradeCommands):
         return Result(Code.SUCCESS, (
             f'cinder-backup is enabled and up on {", ".join(ready)}.'))
 
+    # ------------------------------------------------------------ quota
+
+    def _check_quota(self) -> Result:
+        try:
+            volumes = db_api.list_volumes(
+                staffeln_context.get_admin_context())
+        except (sa.exc.SQLAlchemyError, db_exc.DBError) as exc:
+            return Result(Code.FAILURE, f'Cannot read the volumes Staffeln '
+                                        f'backs up: {_db_error(exc)}')
+        needs = forecasting.Forecaster(self.conf).from_volumes(volumes)
+        if not needs:
+            return Result(Code.SUCCESS, 'No volume is backed up yet.')
+        short, unread = [], []
+        for project_id, need in sorted(needs.items()):
+            try:
+                quota = self._get_cloud().get_backup_quota(project_id)
+            except (exception.CloudError,
+                    exception.ConfigurationError) as exc:
+                unread.append(f'{project_id} ({exc})')
+                continue
+            for shortfall in forecast.shortfalls(need, quota):
+                short.append(f'project {project_id}: {shortfall}')
+        if short:
+            listed = '; '.join(short[:10]) + (
+                f'; and {len(short) - 10} more' if len(short) > 10 else '')
+            return Result(Code.WARNING, (
+                f'{len(short)} backup quotas will not hold what the backup '
+                f'interval and retention keep at steady state; backups '
+                f'fail once they are reached: {listed}. '
+                f'staffeln-manage plan shows every project.'))
+        if unread:
+            return Result(Code.WARNING, (
+                f'The backup quota of {len(unread)} projects cannot be '
+                f'read: {"; ".join(unread[:5])}'))
+        return Result(Code.SUCCESS, (
+            f'The backup quotas of the {len(needs)} projects backed up hold '
+            f'what retention keeps at steady state.'))
+
     _upgrade_checks = (
         ('Database schema', _check_database),
         ('OpenStack access', _check_openstack),
         ('Coordination backend', _check_coordination),
         ('Cinder backup service', _check_backup_service),
+        ('Backup quota', _check_quota),
     )
 
 

@@ -22,6 +22,7 @@ from staffeln.common import clock as clock_mod
 from staffeln.common import email
 from staffeln.common import exception
 from staffeln.common import notifications
+from staffeln.conductor import forecasting
 from staffeln.conductor import report_content
 from staffeln.conductor import report_render
 from staffeln.db import api_reports
@@ -110,6 +111,10 @@ class Reporter:
             return None
         try:
             digest = self._collect(context, project_id, since, now)
+            if not digest.has_news and digest.need is not None:
+                # A quota that will not hold what retention keeps is worth
+                # a digest on its own.
+                self._read_quota(digest)
             if not digest.has_news:
                 api_reports.complete_report(context, project_id, since, now,
                                             self.owner, now, sent=False)
@@ -168,9 +173,13 @@ class Reporter:
 
     # -- content -----------------------------------------------------------
     def _collect(self, context, project_id, since, until):
-        return report_content.collect(
+        digest = report_content.collect(
             context, project_id, since, until,
             self.conf.notification.out_of_policy_grace)
+        needs = forecasting.Forecaster(self.conf).from_volumes(
+            api_reports.project_volumes(context, project_id))
+        digest.need = needs.get(project_id)
+        return digest
 
     def _complete(self, digest) -> None:
         """Add the project's name and quota usage from OpenStack.
@@ -189,6 +198,11 @@ class Reporter:
             project = {}
         digest.project_name = project.get('name')
         digest.domain_id = project.get('domain_id')
+        if digest.quota is None:
+            self._read_quota(digest)
+
+    def _read_quota(self, digest) -> None:
+        """The quota lines of the digest, with the forecast."""
         group = self.conf.notification
         try:
             quota = self.cloud.get_backup_quota(digest.project_id)
@@ -199,7 +213,7 @@ class Reporter:
             return
         digest.quota = report_content.quota_lines(
             quota or {}, group.quota_warning_percent,
-            group.quota_critical_percent)
+            group.quota_critical_percent, digest.need)
 
     # -- preview -----------------------------------------------------------
     def next_digest(self, context,

@@ -148,6 +148,14 @@ class QuotaLine:
     #: positive limit.
     percent: float | None
     level: str
+    #: What the project's volumes need at steady state (None: unknown).
+    needed: int | None = None
+
+    @property
+    def short(self) -> bool:
+        """Whether the quota will not hold what retention keeps."""
+        return (self.needed is not None and self.limit >= 0
+                and self.needed > self.limit)
 
     @property
     def limit_text(self) -> str:
@@ -186,6 +194,8 @@ class Digest:
     #: None until looked up, or when the lookup failed (quota_error says).
     quota: list[QuotaLine] | None = None
     quota_error: str | None = None
+    #: What the project's volumes need at steady state.
+    need: Any = None
 
     @property
     def project(self) -> str:
@@ -200,7 +210,13 @@ class Digest:
         volumes alone are not news: skipping is what was asked for.
         """
         return bool(self.backups or self.failures or self.deletions
-                    or self.out_of_policy or self.problems)
+                    or self.out_of_policy or self.problems
+                    or self.quota_short)
+
+    @property
+    def quota_short(self) -> list[QuotaLine]:
+        """The quotas that will not hold what retention keeps."""
+        return [line for line in self.quota or () if line.short]
 
     @property
     def backup_gb(self) -> int:
@@ -307,9 +323,9 @@ def _split_errors(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def quota_lines(quota: dict, warning: float,
-                critical: float) -> list[QuotaLine]:
-    """Cinder's backup quotas with their usage level.
+def quota_lines(quota: dict, warning: float, critical: float,
+                need=None) -> list[QuotaLine]:
+    """Cinder's backup quotas with their usage level and forecast.
 
     The usage is what is in use plus what is reserved. Green below
     ``warning`` percent of the limit, yellow from ``warning`` to
@@ -324,10 +340,14 @@ def quota_lines(quota: dict, warning: float,
         limit = _int(entry.get('limit'), -1)
         in_use = _int(entry.get('in_use'), 0)
         reserved = _int(entry.get('reserved'), 0)
+        needed = None
+        if need is not None:
+            needed = (need.backups if resource == 'backups'
+                      else need.gigabytes)
         lines.append(QuotaLine(
             resource=resource, label=label, limit=limit, in_use=in_use,
-            reserved=reserved, **_level(limit, in_use + reserved, warning,
-                                        critical)))
+            reserved=reserved, needed=needed,
+            **_level(limit, in_use + reserved, warning, critical)))
     return lines
 
 

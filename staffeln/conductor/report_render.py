@@ -75,6 +75,7 @@ class Renderer:
         self.env.filters['when'] = _when
         self.env.filters['duration'] = _duration
         self.env.filters['size'] = _size
+        self.env.filters['count'] = count
 
     def _context(self, digest) -> dict:
         group = self.conf.notification
@@ -121,3 +122,9 @@ class Renderer:
         msg.set_content(self.render(digest, TEXT))
         msg.add_alternative(self.render(digest, HTML), subtype='html')
         return msg
+
+
+def count(items, one: str, many: str | None = None) -> str:
+    """``1 backup``, ``2 backups``: a number with its noun."""
+    number = items if isinstance(items, int) else len(items)
+    return f'{number} {one if number == 1 else many or one + "s"}'

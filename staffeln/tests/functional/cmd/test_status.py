@@ -14,6 +14,8 @@ import testscenarios
 
 from staffeln.cloud import client as cloud_client
 from staffeln.cmd import status
+from staffeln.common import context as staffeln_context
+from staffeln.db import api as db_api
 from staffeln.db import migration
 from staffeln.tests import base
 from staffeln.tests.functional.conductor import base as conductor_base
@@ -163,6 +165,42 @@ class TestBackupService(SimCloudTestCase):
         result = self.checks()._check_backup_service()
         self.assertEqual(Code.FAILURE, result.code)
         self.assertIn('Cannot list Cinder', result.details)
+
+
+class TestBackupQuota(SimCloudTestCase):
+    """The forecast of what retention keeps, against each quota."""
+
+    def setUp(self):
+        super().setUp()
+        conductor_base.configure_cloud(self.conf, self.sim)
+        self.useFixture(db_fixture.Database('sqlite'))
+        self.context = staffeln_context.get_admin_context()
+
+    def volumes(self, project, count: int, size: int = 10):
+        db_api.save_volumes(self.context, [
+            dict(id=str(uuid.uuid4()), project_id=project.id, size_gb=size,
+                 interval_s=86400, retention={}) for _ in range(count)],
+            self.sim.clock.now())
+
+    def test_the_default_cinder_quota_is_too_small(self):
+        small, big = self.sim.add_tenant('small')[0], self.sim.add_tenant(
+            'big')[0]
+        self.volumes(small, 1)
+        self.volumes(big, 2)
+        self.cloud.set_quota(big.id, backups=-1, backup_gigabytes=-1)
+        result = self.checks()._check_quota()
+        self.assertEqual(Code.WARNING, result.code, result.details)
+        # Daily backups kept 14 days, two incrementals per full: 17.
+        self.assertIn(f'project {small.id}: backups: 17 needed at steady '
+                      f'state, the quota is 10', result.details)
+        self.assertNotIn(big.id, result.details)
+
+    def test_quotas_that_hold(self):
+        project = self.sim.add_tenant('acme')[0]
+        self.volumes(project, 2)
+        self.cloud.set_quota(project.id, backups=40, backup_gigabytes=400)
+        result = self.checks()._check_quota()
+        self.assertEqual(Code.SUCCESS, result.code, result.details)
 
 
 class TestCoordinationRedis(base.TestCase):

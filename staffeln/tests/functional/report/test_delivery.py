@@ -97,7 +97,7 @@ class TestDelivery(base.DigestTestCase):
         self.assertEqual(base.SENDER, message['From'])
         self.assertEqual('auto-generated', message['Auto-Submitted'])
         self.assertIn('web', message['Subject'])
-        self.assertIn('2 made, 1 failed, 1 volumes out of policy',
+        self.assertIn('2 made, 1 failed, 1 volume out of policy',
                       message['Subject'])
         text, html = self.parts(received)
 

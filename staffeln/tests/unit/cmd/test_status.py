@@ -172,5 +172,5 @@ class TestHelpers(base.TestCase):
     def test_every_check_is_listed_once(self):
         self.assertEqual(
             ['Database schema', 'OpenStack access', 'Coordination backend',
-             'Cinder backup service'],
+             'Cinder backup service', 'Backup quota'],
             [name for name, _ in status.Checks._upgrade_checks])

@@ -11,6 +11,7 @@ import jinja2
 
 from staffeln.conductor import report_content as content
 from staffeln.conductor import report_render
+from staffeln.rules import forecast
 from staffeln.tests import base
 
 T0 = datetime.datetime(2026, 3, 1, tzinfo=datetime.timezone.utc)
@@ -58,7 +59,7 @@ class TestRender(base.TestCase):
         for expected in (
                 'Staffeln backup report for web',
                 'Period:  2026-03-01 00:00 UTC to 2026-03-02 00:00 UTC',
-                'Summary: 1 backups made (20 GB), 1 failed, 1 volumes out '
+                'Summary: 1 backup made (20 GB), 1 failed, 1 volume out '
                 'of policy, 1 deleted by retention.',
                 'Backups           limit 10, in use 9, reserved 0, used '
                 '90 % [RED]',
@@ -121,7 +122,7 @@ class TestRender(base.TestCase):
 
     def test_subject_is_one_line(self):
         self.assertEqual(
-            '[Staffeln] Backups of web: 1 made, 1 failed, 1 volumes out of '
+            '[Staffeln] Backups of web: 1 made, 1 failed, 1 volume out of '
             'policy (2026-03-01 00:00 UTC to 2026-03-02 00:00 UTC)',
             self.renderer.subject(make_digest()))
         self.assertEqual(
@@ -180,3 +181,28 @@ class TestRender(base.TestCase):
         self.assertEqual(
             '2026-03-01T00:00:00+00:00/2026-03-02T00:00:00+00:00',
             parsed['X-Staffeln-Period'])
+
+    def test_a_quota_that_will_not_hold_what_retention_keeps(self):
+        digest = make_digest(quota=content.quota_lines(
+            {'backups': {'limit': 10, 'in_use': 3, 'reserved': 0},
+             'backup_gigabytes': {'limit': 1000, 'in_use': 30,
+                                  'reserved': 0}}, 50, 80,
+            forecast.Need(backups=17, gigabytes=170)))
+        self.assertEqual(['backups'], [q.resource for q in
+                                       digest.quota_short])
+        text = self.renderer.render(digest, 'text')
+        self.assertIn('WARNING: Backups needed at steady state: 17, more '
+                      'than the limit of 10.', text)
+        self.assertNotIn('WARNING: Backup gigabytes', text)
+        html = self.renderer.render(digest, 'html')
+        self.assertIn('class="needed short"', html)
+        self.assertIn('class="quota-warning"', html)
+
+    def test_a_forecast_shortfall_alone_is_worth_a_digest(self):
+        digest = make_digest(backups=[], failures=[], deletions=[],
+                             out_of_policy=[], problems=[])
+        self.assertFalse(digest.has_news)
+        digest.quota = content.quota_lines(
+            {'backups': {'limit': 10, 'in_use': 3, 'reserved': 0}}, 50, 80,
+            forecast.Need(backups=17, gigabytes=17))
+        self.assertTrue(digest.has_news)
