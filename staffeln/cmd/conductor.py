@@ -1,5 +1,6 @@
 """staffeln-conductor: the backup daemon."""
 
+import logging as std_logging
 import os
 import signal
 import sys
@@ -17,6 +18,19 @@ from staffeln import conf as staffeln_conf
 
 CONF = staffeln_conf.CONF
 LOG = logging.getLogger(__name__)
+
+
+class _ForkIsMeant(std_logging.Filter):
+    """Drop oslo.service's warning that the conductor forks its worker.
+
+    The worker is forked on purpose: it inherits the parsed configuration.
+    oslo.service's threading backend warns when the service or the
+    configuration cannot be pickled for a spawned worker, which no
+    oslo.config ConfigOpts can be, so it would warn at every start.
+    """
+
+    def filter(self, record) -> bool:
+        return 'is not picklable with spawn' not in record.getMessage()
 
 
 @prepare.run
@@ -37,6 +51,8 @@ def main(argv=None):
                     CONF.host, exc)
     coordinator = coordination.Coordinator(CONF)
     mgr = manager.Manager.build(CONF, clock.Clock())
+    std_logging.getLogger('oslo_service.backend._threading.service').addFilter(
+        _ForkIsMeant())
     master = os.getpid()
     launcher = service.launch(
         CONF, conductor_service.ConductorService(

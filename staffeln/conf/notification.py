@@ -126,7 +126,18 @@ def register_opts(conf):
     oslo_messaging.set_transport_defaults(CONTROL_EXCHANGE)
 
 
+#: oslo.messaging's options that Staffeln uses: the transport, the
+#: notifications and the RabbitMQ driver (not the RPC ones, nor Kafka).
+_MESSAGING_DEFAULT = ('transport_url', 'control_exchange')
+_MESSAGING_GROUPS = (MESSAGING_GROUP, 'oslo_messaging_rabbit')
+
+
 def list_opts():
-    # [oslo_messaging_notifications] and the transport options are listed
-    # by oslo.messaging's own 'oslo.messaging' generator namespace.
-    return {GROUP: opts}
+    groups = {GROUP: opts}
+    for group, options in messaging_opts.list_opts():
+        if group is None:
+            groups['DEFAULT'] = [o for o in options
+                                 if o.name in _MESSAGING_DEFAULT]
+        elif group in _MESSAGING_GROUPS:
+            groups[group] = list(options)
+    return groups

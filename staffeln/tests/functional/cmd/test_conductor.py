@@ -49,8 +49,10 @@ class TestConductorDaemon(base.ConductorTestCase):
         self.wait_until(all_backed_up, 'backup of every volume')
 
         self.proc.send_signal(signal.SIGTERM)
-        self.assertEqual(0, self.proc.wait(timeout=60),
-                         self.proc.stderr.read())
+        self.assertEqual(0, self.proc.wait(timeout=60))
+        output = self.proc.stderr.read()
+        self.assertNotIn('not picklable', output)
+        self.assertNotIn('Traceback', output)
         self.assertEqual(len(volumes), len(self.backups()))
         self.assertEqual({states.AVAILABLE},
                          {t.status for t in self.tasks()})
