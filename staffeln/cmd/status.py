@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from staffeln.cloud import client as cloud_client
 from staffeln.cmd import prepare
+from staffeln.common import clock
 from staffeln.common import context as staffeln_context
 from staffeln.common import coordination
 from staffeln.common import exception
@@ -228,7 +229,8 @@ class Checks(upgradecheck.UpgradeCommands):
         except (sa.exc.SQLAlchemyError, db_exc.DBError) as exc:
             return Result(Code.FAILURE, f'Cannot read the volumes Staffeln '
                                         f'backs up: {_db_error(exc)}')
-        needs = forecasting.Forecaster(self.conf).from_volumes(volumes)
+        needs = forecasting.Forecaster(self.conf).from_volumes(
+            staffeln_context.get_admin_context(), volumes, clock.utcnow())
         if not needs:
             return Result(Code.SUCCESS, 'No volume is backed up yet.')
         short, unread = [], []

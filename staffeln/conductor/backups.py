@@ -21,6 +21,7 @@ from staffeln.common import exception
 from staffeln.common import failpoints
 from staffeln.common import notifications
 from staffeln.conductor import admission
+from staffeln.conductor import policies
 from staffeln.db import api as db_api
 from staffeln.db import api_strays
 from staffeln.db import states
@@ -99,6 +100,7 @@ class BackupEngine:
                                 self.group.max_in_flight,
                                 self.group.max_in_flight_per_project)
         quotas = admission.QuotaBook(self.cloud)
+        catalog = policies.load(context, self.conf, include_deleted=True)
         started = 0
         for task in admission.fair_order(queued):
             if slots.full():
@@ -107,6 +109,8 @@ class BackupEngine:
                 continue
             if not self.claim(context, task, states.QUEUED):
                 continue  # another conductor has it
+            if not self._now_allowed(context, task, catalog):
+                continue
             if not self._admit(context, task, quotas):
                 continue
             slots.take(task.project_id)
@@ -116,6 +120,30 @@ class BackupEngine:
             else:
                 quotas.forget(task.project_id)
         return started
+
+    def _now_allowed(self, context, task, catalog) -> bool:
+        """Whether the claimed task may start now.
+
+        Its project must not be paused, and its policy's window must be
+        open unless the backup was asked for (on demand).
+        """
+        now = self.clock.now()
+        if task.project_id in catalog.paused:
+            self.hold(context, task, states.QUEUED,
+                      'protection is paused for this project',
+                      self.group.poll_interval)
+            return False
+        policy = catalog.by_id.get(task.policy_id)
+        if task.on_demand or policy is None or \
+                policy.timetable.window_open(now):
+            return True
+        opens = policy.timetable.next_opening(now, task.volume_id,
+                                              policy.name)
+        self.hold(context, task, states.QUEUED,
+                  f'waits for the window {policy.timetable.window} '
+                  f'({policy.timetable.timezone}) of policy {policy.name}',
+                  opens - now)
+        return False
 
     def _admit(self, context, task, quotas: admission.QuotaBook) -> bool:
         """Whether the project's quota lets the claimed task start now."""

@@ -24,9 +24,14 @@ class Candidate:
 
     volume: records.Volume
     server: records.Server
+    #: The shortest time between two backups that its policies promise.
     interval_s: int
     skip_reason: str | None = None
     problems: list = dataclasses.field(default_factory=list)
+    #: The protection policies of its server (rules.protection.Policy).
+    policies: list = dataclasses.field(default_factory=list)
+    #: The server's backup_interval, clamped (None: it asks for none).
+    interval_override: datetime.timedelta | None = None
 
     @property
     def eligible(self) -> bool:
@@ -64,16 +69,27 @@ def opted_in(server: records.Server, conf) -> bool:
 class ServerSettings:
     """What a server's metadata asks for, bounded by the operator."""
 
-    interval: datetime.timedelta
+    policies: list
+    #: The server's backup_interval, clamped (None: it asks for none).
+    interval: datetime.timedelta | None
     #: Why a value was not taken as it stood, to tell the project.
     problems: list
 
+    def promised(self, now: datetime.datetime) -> datetime.timedelta:
+        """The shortest time between backups its policies promise."""
+        periods = [self.interval if self.interval and p.timetable.interval
+                   else p.timetable.period(now) for p in self.policies]
+        return min(periods, default=datetime.timedelta(days=1))
 
-def discover(cloud, conf) -> list[Candidate]:
+
+def discover(cloud, conf, catalog,
+             now: datetime.datetime) -> list[Candidate]:
     """Every volume attached to an opted-in server, eligible or not.
 
     A server's metadata is the tenant's to write: whatever it holds, its
     problems are reported for that server only and never stop discovery.
+    ``catalog`` (:class:`staffeln.conductor.policies.Catalog`) gives the
+    policies a server may choose.
     """
     group = conf.conductor
     servers = sorted((s for s in cloud.list_servers() if opted_in(s, group)),
@@ -84,7 +100,7 @@ def discover(cloud, conf) -> list[Candidate]:
     seen: set[str] = set()
     per_project: dict[str, int] = {}
     for server in servers:
-        settings = _settings_of(server, conf)
+        settings = _settings_of(server, conf, catalog)
         for volume_id in server.volume_ids:
             if volume_id in seen:
                 continue  # attached to several servers: backed up once
@@ -96,20 +112,29 @@ def discover(cloud, conf) -> list[Candidate]:
                          server.id)
                 continue
             candidates.append(_candidate(volume, server, settings, group,
-                                         per_project))
+                                         per_project, catalog, now))
     LOG.info('Discovery: %d opted-in servers, %d attached volumes, %d to '
              'back up', len(servers), len(candidates),
              sum(1 for c in candidates if c.eligible))
     return candidates
 
 
-def _settings_of(server: records.Server, conf) -> ServerSettings:
-    """The server's settings; the defaults when they cannot be read."""
+def _settings_of(server: records.Server, conf, catalog) -> ServerSettings:
+    """The server's policies and overrides; defaults when unreadable."""
     group = conf.conductor
+    fallback = catalog.default_for(server.project_id)
     try:
-        interval = overrides.backup_interval(
-            server.metadata, group.backup_interval,
-            group.min_backup_interval, group.max_backup_interval)
+        choice = catalog.choose(server.metadata, group.policy_metadata_key,
+                                server.project_id)
+        problems = list(choice.problems)
+        interval = None
+        if overrides.INTERVAL_KEY in server.metadata:
+            clamped = overrides.backup_interval(
+                server.metadata, group.backup_interval,
+                group.min_backup_interval, group.max_backup_interval)
+            interval = clamped.value
+            if clamped.problem:
+                problems.append(clamped.problem)
         default, bounds = retention.from_conf(conf.retention)
         kept = retention.resolve(
             {key: server.metadata.get(key)
@@ -119,23 +144,27 @@ def _settings_of(server: records.Server, conf) -> ServerSettings:
         LOG.warning('The metadata of server %s (project %s) cannot be read; '
                     'the defaults apply: %s', server.id, server.project_id,
                     exc)
-        return ServerSettings(group.backup_interval, [
+        return ServerSettings([fallback] if fallback else [], None, [
             f'the backup settings in the metadata of this server cannot be '
             f'read ({type(exc).__name__}); the defaults apply'])
-    problems = [interval.problem] if interval.problem else []
     # Reported at every discovery, not only when retention runs.
     problems.extend(kept.problems)
-    return ServerSettings(interval.value, problems)
+    return ServerSettings(choice.policies, interval, problems)
 
 
 def _candidate(volume: records.Volume, server: records.Server,
-               settings: ServerSettings, group,
-               per_project: dict[str, int]) -> Candidate:
+               settings: ServerSettings, group, per_project: dict[str, int],
+               catalog, now: datetime.datetime) -> Candidate:
     candidate = Candidate(
         volume=volume, server=server,
-        interval_s=int(settings.interval.total_seconds()),
-        problems=list(settings.problems))
+        interval_s=int(settings.promised(now).total_seconds()),
+        problems=list(settings.problems), policies=settings.policies,
+        interval_override=settings.interval)
     candidate.skip_reason = _skip_reason(volume, group)
+    if candidate.eligible and volume.project_id in catalog.paused:
+        candidate.skip_reason = 'protection is paused for this project'
+    if candidate.eligible and not settings.policies:
+        candidate.skip_reason = 'no protection policy is available'
     if candidate.eligible and group.max_volumes_per_project:
         count = per_project.get(volume.project_id, 0) + 1
         per_project[volume.project_id] = count

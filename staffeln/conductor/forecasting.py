@@ -1,34 +1,46 @@
 """Each project's backup needs at steady state, for the quota forecast.
 
-:mod:`staffeln.rules.forecast` says what one volume needs; this module adds
-up the volumes of each project, each with its own interval and retention
-rules (the operator's, with the server's overrides), from what discovery
-found or from what the database recorded.
+:mod:`staffeln.rules.forecast` says what one volume needs under one policy;
+this module adds up each project's volumes under each of their protection
+policies (its period, its full-backup rule, its retention with the
+server's overrides), from what discovery found or from what the database
+recorded.
 """
 
 import datetime
 
+from staffeln.conductor import policies as policies_mod
+from staffeln.db import api_policies
 from staffeln.rules import forecast
 from staffeln.rules import retention
+from staffeln.rules import schedule
 
 
 class Forecaster:
-    """Forecasts with the operator's retention defaults and bounds."""
+    """Forecasts with the policies and the operator's bounds."""
 
-    def __init__(self, conf):
+    def __init__(self, conf, catalog=None):
+        self.conf = conf
         self.default, self.bounds = retention.from_conf(conf.retention)
-        self.depth = conf.conductor.full_backup_depth
+        self.catalog = catalog
 
-    def rules(self, raw: dict | None) -> retention.Rules:
-        return retention.resolve(raw or {}, self.default, self.bounds).rules
+    def _catalog(self, context):
+        if self.catalog is None:
+            self.catalog = policies_mod.load(context, self.conf)
+        return self.catalog
 
-    def volume(self, size_gb: int, interval_s: int,
-               raw: dict | None) -> forecast.Need:
-        interval = datetime.timedelta(seconds=max(interval_s or 0, 1))
-        return forecast.need(size_gb or 0, interval, self.rules(raw),
-                             self.depth)
+    def need(self, policy, size_gb: int, raw: dict | None,
+             interval: datetime.timedelta | None,
+             now: datetime.datetime) -> forecast.Need:
+        """What one volume needs under one policy."""
+        table = schedule.timetable_of(policy, interval)
+        rules = retention.resolve(raw or {}, policy.retention,
+                                  self.bounds).rules
+        return forecast.need(size_gb or 0, table.period(now), rules,
+                             policy.full_backup_depth)
 
-    def from_candidates(self, candidates) -> dict[str, forecast.Need]:
+    def from_candidates(self, candidates,
+                        now: datetime.datetime) -> dict[str, forecast.Need]:
         """Needs of the volumes discovery would back up, per project."""
         needs: dict[str, forecast.Need] = {}
         for candidate in candidates:
@@ -36,18 +48,28 @@ class Forecaster:
                 continue
             record = candidate.record()
             project = candidate.volume.project_id
-            needs[project] = needs.get(project, forecast.NOTHING) + \
-                self.volume(record['size_gb'], candidate.interval_s,
-                            record['retention'])
+            for policy in candidate.policies:
+                needs[project] = needs.get(project, forecast.NOTHING) + \
+                    self.need(policy, record['size_gb'], record['retention'],
+                              candidate.interval_override, now)
         return needs
 
-    def from_volumes(self, volumes) -> dict[str, forecast.Need]:
+    def from_volumes(self, context, volumes,
+                     now: datetime.datetime) -> dict[str, forecast.Need]:
         """Needs of recorded volumes (rows of the volumes table)."""
+        catalog = self._catalog(context)
+        live = [v for v in volumes
+                if v.gone_at is None and not v.skip_reason]
+        chosen = api_policies.volume_policy_ids(context,
+                                                [v.id for v in live])
         needs: dict[str, forecast.Need] = {}
-        for volume in volumes:
-            if volume.gone_at is not None or volume.skip_reason:
-                continue
-            needs[volume.project_id] = needs.get(
-                volume.project_id, forecast.NOTHING) + self.volume(
-                    volume.size_gb, volume.interval_s, volume.retention)
+        for volume in live:
+            ids = chosen.get(volume.id) or []
+            found = [catalog.by_id[i] for i in ids if i in catalog.by_id]
+            for policy in found or [catalog.default_for(volume.project_id)]:
+                if policy is None:
+                    continue
+                needs[volume.project_id] = needs.get(
+                    volume.project_id, forecast.NOTHING) + self.need(
+                        policy, volume.size_gb, volume.retention, None, now)
         return needs

@@ -12,11 +12,13 @@ from staffeln.common import text
 from staffeln.conductor import backups
 from staffeln.conductor import discovery
 from staffeln.conductor import guard
+from staffeln.conductor import policies
 from staffeln.conductor import recovery
 from staffeln.conductor import report
 from staffeln.conductor.retention import planning as retention_planning
 from staffeln.conductor.retention import runner as retention_runner
 from staffeln.db import api as db_api
+from staffeln.db import api_policies
 from staffeln.db import states
 from staffeln.rules import schedule
 
@@ -93,11 +95,18 @@ class Manager:
             now)
         db_api.mark_volumes_gone(
             context, {c.volume.id for c in candidates}, now)
-        due = [(c, d) for c, d in rows if d is not None and d.due]
+        plans: dict[str, list] = {c.volume.id: [] for c in candidates}
+        for candidate, policy, decision in rows:
+            if decision is not None:
+                plans[candidate.volume.id].append(
+                    (policy.id, decision.next_due, decision.reason))
+        api_policies.save_volume_policies(context, plans)
+        due = [(c, d) for c, _, d in rows if d is not None and d.due]
         for candidate, decision in due:
-            LOG.info('Queueing a %s backup of volume %s (project %s): %s',
-                     decision.backup_type, candidate.volume.id,
-                     candidate.volume.project_id, decision.reason)
+            LOG.info('Queueing a %s backup of volume %s (project %s, policy '
+                     '%s): %s', decision.backup_type, candidate.volume.id,
+                     candidate.volume.project_id, decision.policy_id,
+                     decision.reason)
         queued = db_api.create_tasks(
             context, [_task_values(c, d, now) for c, d in due]) if due else []
         return queued, candidates
@@ -105,18 +114,19 @@ class Manager:
     def plan(self, context) -> list:
         """What the next discovery would decide, without changing anything.
 
-        ``(candidate, decision)`` pairs; the decision is None for a volume
-        that is skipped.
+        ``(candidate, policy, decision)`` rows; the policy and the decision
+        are None for a volume that is skipped.
         """
         return self._plan(context, self.clock.now())[1]
 
     def _plan(self, context, now) -> tuple[list, list]:
-        candidates = discovery.discover(self.cloud, self.conf)
-        histories = db_api.volume_histories(
-            context, [c.volume.id for c in candidates if c.eligible])
-        return candidates, schedule.plan(
-            candidates, histories, self.conf.conductor.full_backup_depth,
-            now)
+        catalog = policies.load(context, self.conf)
+        candidates = discovery.discover(self.cloud, self.conf, catalog, now)
+        eligible = [c.volume.id for c in candidates if c.eligible]
+        histories = db_api.volume_histories(context, eligible)
+        first_seen = db_api.first_seen(context, eligible)
+        return candidates, schedule.plan(candidates, histories, first_seen,
+                                         now)
 
     def backup_step(self, context, startup: bool = False) -> None:
         """Recover, poll, start and clean up: the backup loop's body.
@@ -203,6 +213,7 @@ def _task_values(candidate, decision, now) -> dict:
         'server_name': text.clip(candidate.server.name),
         'backup_type': decision.backup_type,
         'parent_id': decision.parent_id,
+        'policy_id': decision.policy_id,
         'size_gb': candidate.volume.size,
         'status': states.QUEUED,
         'created_at': now,

@@ -111,10 +111,6 @@ class Reporter:
             return None
         try:
             digest = self._collect(context, project_id, since, now)
-            if not digest.has_news and digest.need is not None:
-                # A quota that will not hold what retention keeps is worth
-                # a digest on its own.
-                self._read_quota(digest)
             if not digest.has_news:
                 api_reports.complete_report(context, project_id, since, now,
                                             self.owner, now, sent=False)
@@ -177,7 +173,7 @@ class Reporter:
             context, project_id, since, until,
             self.conf.notification.out_of_policy_grace)
         needs = forecasting.Forecaster(self.conf).from_volumes(
-            api_reports.project_volumes(context, project_id))
+            context, api_reports.project_volumes(context, project_id), until)
         digest.need = needs.get(project_id)
         return digest
 

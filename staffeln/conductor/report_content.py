@@ -210,8 +210,7 @@ class Digest:
         volumes alone are not news: skipping is what was asked for.
         """
         return bool(self.backups or self.failures or self.deletions
-                    or self.out_of_policy or self.problems
-                    or self.quota_short)
+                    or self.out_of_policy or self.problems)
 
     @property
     def quota_short(self) -> list[QuotaLine]:

@@ -18,6 +18,22 @@ opts = [
         help='Optional Nova server tag that also opts a server in. Unset '
              '(the default) means tags are not looked at.'),
     cfg.StrOpt(
+        'policy_metadata_key',
+        default='backup_policy',
+        help='Server metadata key that chooses the protection policies of '
+             'the server\'s volumes: one name, or several separated by '
+             'commas (backup_policy=hourly,daily-30d runs both). A name the '
+             'project may not use is reported and the project\'s default '
+             'policy applies instead.'),
+    cfg.StrOpt(
+        'default_policy',
+        default='default',
+        help='The protection policy of the servers that name none, in the '
+             'projects that chose no default of their own. The "default" '
+             'policy follows this configuration: backup_interval and '
+             'full_backup_depth here, retention_time and keep_* in '
+             '[retention].'),
+    cfg.StrOpt(
         'skip_metadata_key',
         default='backup_skip',
         help='Volume metadata key that opts one volume out: a volume whose '

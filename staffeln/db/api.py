@@ -91,6 +91,18 @@ def mark_volumes_gone(context, seen_ids: set[str],
 
 
 @context_manager.reader
+def first_seen(context, volume_ids: list[str]) -> dict[str, datetime.datetime]:
+    """When discovery first saw each of the volumes it knows."""
+    found = {}
+    for chunk in _chunks(volume_ids, 500):
+        found.update((volume_id, created) for volume_id, created in
+                     context.session.execute(
+                         sa.select(models.Volume.id, models.Volume.created_at)
+                         .where(models.Volume.id.in_(chunk))))
+    return found
+
+
+@context_manager.reader
 def get_volume(context, volume_id: str) -> models.Volume | None:
     return context.session.get(models.Volume, volume_id)
 

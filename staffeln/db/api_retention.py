@@ -27,7 +27,8 @@ TIME = sa.type_coerce(
 #: The columns of a task that a retention run plans and deletes with.
 PLAN_COLUMNS = (
     Task.id, Task.uuid, Task.project_id, Task.volume_id, Task.status,
-    Task.parent_id, Task.backup_id, Task.retry_after, Task.reason, TIME,
+    Task.parent_id, Task.backup_id, Task.retry_after, Task.reason,
+    Task.policy_id, TIME,
 )
 
 #: The columns of a task that the preview shows.

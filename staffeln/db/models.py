@@ -99,6 +99,7 @@ class BackupTask(TimestampMixin, Base):
         sa.Index('backup_tasks_volume_id_idx', 'volume_id'),
         sa.Index('backup_tasks_project_id_status_idx',
                  'project_id', 'status'),
+        sa.Index('backup_tasks_policy_id_idx', 'policy_id'),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
@@ -133,6 +134,14 @@ class BackupTask(TimestampMixin, Base):
     deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
     #: Earliest time the next step may be tried (after a refused delete).
     retry_after: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    #: The protection policy that made it: its schedule, its chain, its
+    #: retention.
+    policy_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey('protection_policies.id',
+                      name='backup_tasks_policy_id_fkey'))
+    #: Asked for now (staffeln-manage backup-now, the API), outside the
+    #: schedule.
+    on_demand: orm.Mapped[bool] = orm.mapped_column(default=False)
 
 
 class ProjectReport(TimestampMixin, Base):
@@ -192,3 +201,89 @@ class StrayBackup(TimestampMixin, Base):
     deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
     #: Earliest time its delete is tried again.
     retry_after: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+
+
+class ProtectionPolicy(TimestampMixin, Base):
+    """A named schedule and retention that servers choose by metadata.
+
+    An empty field follows the operator's configuration ([conductor]
+    backup_interval and full_backup_depth, [retention] retention_time and
+    keep_*): the ``default`` policy, created by the migration, has them all
+    empty, so it is what the configuration says.
+    """
+
+    __tablename__ = 'protection_policies'
+    __table_args__ = (
+        sa.UniqueConstraint('name', name='uniq_protection_policies0name'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    enabled: orm.Mapped[bool] = orm.mapped_column(default=True)
+    #: Every project may use it; otherwise only the granted ones.
+    public: orm.Mapped[bool] = orm.mapped_column(default=False)
+    #: An interval, a cron expression or a shorthand (see rules.timetable).
+    schedule: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    timezone: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                  default='UTC')
+    #: HH:MM-HH:MM, local to the time zone; None: any time.
+    window: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    jitter: orm.Mapped[bool] = orm.mapped_column(default=True)
+    #: Every Nth backup is a full one.
+    full_every: orm.Mapped[int | None] = orm.mapped_column()
+    #: A full backup at least this often, in seconds.
+    full_interval_s: orm.Mapped[int | None] = orm.mapped_column()
+    #: Backups younger than this (seconds) are kept.
+    retention_s: orm.Mapped[int | None] = orm.mapped_column()
+    #: The keep rules: {'daily': 7, ...}.
+    keep: orm.Mapped[dict | None] = orm.mapped_column()
+    #: Deleted policies make no more backups; theirs age out under them.
+    deleted_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+
+
+class PolicyGrant(Base):
+    """A project that may use a policy that is not public."""
+
+    __tablename__ = 'policy_grants'
+
+    policy_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('protection_policies.id',
+                      name='policy_grants_policy_id_fkey'),
+        primary_key=True)
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                    primary_key=True)
+
+
+class ProjectSettings(TimestampMixin, Base):
+    """What a project chose: its default policy, and more to come."""
+
+    __tablename__ = 'project_settings'
+
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                    primary_key=True)
+    #: The policy of its servers that name none (None: the global one).
+    default_policy_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey('protection_policies.id',
+                      name='project_settings_default_policy_id_fkey'))
+    #: No backup is started for the project while it is paused.
+    paused: orm.Mapped[bool] = orm.mapped_column(default=False)
+    #: Addresses that also get the project's digest.
+    digest_recipients: orm.Mapped[list | None] = orm.mapped_column(
+        db_types.JsonEncodedList())
+
+
+class VolumePolicy(Base):
+    """A policy that protects a volume, and when it is next due."""
+
+    __tablename__ = 'volume_policies'
+
+    volume_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
+                                                   primary_key=True)
+    policy_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('protection_policies.id',
+                      name='volume_policies_policy_id_fkey'),
+        primary_key=True)
+    next_due_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    #: Why it is (not) due, as the plan says it.
+    reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)

@@ -1,7 +1,10 @@
-"""Which volumes are due, and whether for a full or an incremental backup.
+"""Which volumes are due, under which policy, and for which kind of backup.
 
-Only good (available) backups count toward the interval and the depth of an
-incremental chain; failed or cancelled ones never do.
+A volume is decided once per protection policy that protects it: its
+history under that policy (chains are per policy), the policy's timetable
+(:mod:`.timetable`) and its full-backup rule. Only good (available) backups
+count toward the interval and the depth of an incremental chain; failed or
+cancelled ones never do.
 """
 
 import dataclasses
@@ -21,6 +24,9 @@ class Decision:
     backup_type: str | None = None
     parent_id: int | None = None
     reason: str = ''
+    #: The policy decided for (its id), and when the volume is next due.
+    policy_id: int | None = None
+    next_due: datetime.datetime | None = None
 
 
 def chain_depth(task, by_id: dict) -> int | None:
@@ -34,47 +40,113 @@ def chain_depth(task, by_id: dict) -> int | None:
     return depth
 
 
-def decide(volume_id: str, history: list, interval: datetime.timedelta,
-           full_backup_depth: int, now: datetime.datetime) -> Decision:
-    """Decide for one volume from its good and in-progress tasks."""
+def _chain_full(task, by_id: dict):
+    while task is not None and task.backup_type == INCREMENTAL:
+        task = by_id.get(task.parent_id)
+    return task
+
+
+def timetable_of(policy, interval_override: datetime.timedelta | None):
+    """The policy's timetable, with the server's interval on intervals."""
+    table = policy.timetable
+    if interval_override and table.interval is not None:
+        return dataclasses.replace(table, interval=interval_override)
+    return table
+
+
+def decide(volume_id: str, history: list, policy,
+           interval_override: datetime.timedelta | None,
+           first_seen: datetime.datetime,
+           now: datetime.datetime) -> Decision:
+    """Decide for one volume and one policy from the policy's tasks."""
     busy = [t for t in history if t.status != states.AVAILABLE]
     if busy:
-        return Decision(volume_id, False,
+        return Decision(volume_id, False, policy_id=policy.id,
                         reason=f'task {busy[0].uuid} is {busy[0].status}')
     good = sorted((t for t in history if t.status == states.AVAILABLE),
                   key=lambda t: (t.started_at, t.id))
-    if not good:
-        return Decision(volume_id, True, FULL, reason='no good backup yet')
-    last = good[-1]
-    age = now - last.started_at
-    if age < interval:
-        return Decision(volume_id, False, reason=(
-            f'last good backup is {duration.format(age)} old, due after '
-            f'{duration.format(interval)}'))
-    if full_backup_depth == 0:
-        return Decision(volume_id, True, FULL, reason='always full')
-    depth = chain_depth(last, {t.id: t for t in good})
-    if depth is None or depth >= full_backup_depth:
-        return Decision(volume_id, True, FULL,
-                        reason='incremental chain is complete')
-    return Decision(volume_id, True, INCREMENTAL, parent_id=last.id,
-                    reason=f'incremental {depth + 1} of {full_backup_depth}')
+    table = timetable_of(policy, interval_override)
+    last = good[-1] if good else None
+    due_at = table.next_due(volume_id, policy.name,
+                            last.started_at if last else None, first_seen)
+    decision = Decision(volume_id, now >= due_at, policy_id=policy.id,
+                        next_due=due_at)
+    if not decision.due:
+        decision.reason = _waiting(table, last, due_at, now)
+        return decision
+    if last is None:
+        decision.backup_type, decision.reason = FULL, 'no good backup yet'
+        return decision
+    return _kind(decision, policy, last, {t.id: t for t in good}, now)
+
+
+def _waiting(table, last, due_at: datetime.datetime,
+             now: datetime.datetime) -> str:
+    if table.interval is not None and not table.jitter and \
+            table.window is None and last is not None:
+        age = now - last.started_at
+        return (f'last good backup is {duration.format(age)} old, due after '
+                f'{duration.format(table.interval)}')
+    local = due_at.astimezone(table.tz)
+    text = f'due at {local:%Y-%m-%d %H:%M} {table.timezone}'
+    if table.timezone != 'UTC':
+        text += f' ({due_at:%Y-%m-%d %H:%M} UTC)'
+    return text
+
+
+def _kind(decision: Decision, policy, last, by_id: dict,
+          now: datetime.datetime) -> Decision:
+    """Full or incremental, by the policy's full-backup rules."""
+    depth_limit = policy.full_backup_depth
+    if depth_limit == 0:
+        decision.backup_type, decision.reason = FULL, 'always full'
+        return decision
+    depth = chain_depth(last, by_id)
+    if depth is None or depth >= depth_limit:
+        decision.backup_type = FULL
+        decision.reason = 'incremental chain is complete'
+        return decision
+    full = _chain_full(last, by_id)
+    if policy.full_interval and full is not None and \
+            now - full.started_at >= policy.full_interval:
+        decision.backup_type = FULL
+        decision.reason = (f'the last full backup is older than '
+                           f'{duration.format(policy.full_interval)}')
+        return decision
+    decision.backup_type, decision.parent_id = INCREMENTAL, last.id
+    decision.reason = f'incremental {depth + 1} of {depth_limit}'
+    return decision
+
+
+def belongs(task, policy) -> bool:
+    """Whether ``task`` is one of ``policy``'s.
+
+    A task without a policy is the default policy's, as the migration that
+    added policies made every task then.
+    """
+    if task.policy_id is None:
+        return policy.name == 'default'
+    return task.policy_id == policy.id
 
 
 def plan(candidates: list, histories: dict[str, list],
-         full_backup_depth: int, now: datetime.datetime) -> list[tuple]:
-    """``(candidate, decision)`` for every candidate, in order.
+         first_seen: dict[str, datetime.datetime],
+         now: datetime.datetime) -> list[tuple]:
+    """``(candidate, policy, decision)`` for every candidate and policy.
 
-    The decision is None for a candidate that is not eligible (it says
-    why in its ``skip_reason``).
+    A candidate that is not eligible has one row with no policy and no
+    decision (its ``skip_reason`` says why).
     """
     rows = []
     for candidate in candidates:
         if not candidate.eligible:
-            rows.append((candidate, None))
+            rows.append((candidate, None, None))
             continue
-        rows.append((candidate, decide(
-            candidate.volume.id, histories.get(candidate.volume.id, []),
-            datetime.timedelta(seconds=candidate.interval_s),
-            full_backup_depth, now)))
+        tasks = histories.get(candidate.volume.id, [])
+        seen = first_seen.get(candidate.volume.id, now)
+        for policy in candidate.policies:
+            mine = [t for t in tasks if belongs(t, policy)]
+            rows.append((candidate, policy, decide(
+                candidate.volume.id, mine, policy,
+                candidate.interval_override, seen, now)))
     return rows

@@ -5,12 +5,10 @@ need of each project's quota.
 """
 
 import collections
-import datetime
 
 from staffeln.cmd.manage import retention as retention_cmd
 from staffeln.cmd import tables
 from staffeln.common import context as staffeln_context
-from staffeln.common import duration
 from staffeln.common import exception
 from staffeln.conductor import forecasting
 from staffeln.rules import forecast
@@ -30,11 +28,12 @@ def run_once(mgr) -> int:
 def plan(mgr) -> int:
     """Print what the next cycle would do and what it will need."""
     rows = mgr.plan(staffeln_context.get_admin_context())
-    candidates = [candidate for candidate, _ in rows]
+    candidates = list({id(c): c for c, _, _ in rows}.values())
     names = project_names(mgr.cloud,
                           {c.volume.project_id for c in candidates})
     print(render_plan(rows, names))
-    needs = forecasting.Forecaster(mgr.conf).from_candidates(candidates)
+    needs = forecasting.Forecaster(mgr.conf).from_candidates(
+        candidates, mgr.clock.now())
     print()
     print(render_forecast(needs, _quotas(mgr.cloud, needs), names,
                           candidates))
@@ -126,21 +125,28 @@ def render_cycle(result, names: dict | None = None) -> str:
 
 
 def render_plan(rows: list, names: dict | None = None) -> str:
+    """One line per volume and policy: what, when, and why."""
     names = names or {}
     table = []
-    for candidate, decision in rows:
+    for candidate, policy, decision in rows:
+        window = '-'
         if decision is None:
-            action, why = 'skip', candidate.skip_reason
-        elif decision.due:
-            action, why = f'back up ({decision.backup_type})', decision.reason
+            action, due, why = 'skip', '-', candidate.skip_reason
         else:
-            action, why = 'wait', decision.reason
+            action = (f'back up ({decision.backup_type})' if decision.due
+                      else 'wait')
+            due = ('now' if decision.due else
+                   f'{decision.next_due:%Y-%m-%d %H:%M} UTC')
+            why = decision.reason
+            if policy.timetable.window is not None:
+                window = (f'{policy.timetable.window} '
+                          f'{policy.timetable.timezone}')
         table.append((names.get(candidate.volume.project_id,
                                 candidate.volume.project_id),
                       candidate.server.name,
                       candidate.volume.name or candidate.volume.id,
-                      duration.format(datetime.timedelta(
-                          seconds=candidate.interval_s)),
-                      action, why))
+                      policy.name if policy else '-', action, due, window,
+                      why))
     return 'Plan for the next cycle:\n' + tables.render(
-        ['project', 'server', 'volume', 'interval', 'action', 'why'], table)
+        ['project', 'server', 'volume', 'policy', 'action', 'next due',
+         'window', 'why'], table)

@@ -17,6 +17,7 @@ from oslo_log import log as logging
 from staffeln.common import clock as clock_mod
 from staffeln.common import duration
 from staffeln.common import exception
+from staffeln.conductor import policies
 from staffeln.db import api_retention
 from staffeln.db import states
 from staffeln.rules import overrides
@@ -114,6 +115,9 @@ class Planner:
         self.clock = clock
         self.default, self.bounds = rules.from_conf(self.group)
         self._check_config()
+        #: Loaded at each plan: every policy, deleted ones included, since
+        #: their backups age out under them.
+        self.catalog = None
 
     def _check_config(self) -> None:
         low, high = self.bounds.min_retention, self.bounds.max_retention
@@ -134,15 +138,25 @@ class Planner:
                         duration.format(high))
 
     def _resolver(self):
-        cache: dict[tuple, rules.Resolved] = {}
+        """``resolve(volume, policy_id)``: the rules of a volume's backups.
 
-        def resolve(volume) -> rules.Resolved:
+        Those of the policy that made them, with the server's overrides.
+        """
+        cache: dict[tuple, rules.Resolved] = {}
+        by_id = self.catalog.by_id if self.catalog else {}
+        fallback = self.catalog.by_name.get('default') if self.catalog \
+            else None
+
+        def resolve(volume, policy_id=None) -> rules.Resolved:
             raw = (volume.retention if volume is not None else None) or {}
-            key = (raw.get(rules.RETENTION_KEY), raw.get(rules.KEEP_KEY))
+            policy = by_id.get(policy_id) or fallback
+            base = policy.retention if policy is not None else self.default
+            key = (policy_id, raw.get(rules.RETENTION_KEY),
+                   raw.get(rules.KEEP_KEY))
             if key not in cache:
                 cache[key] = rules.resolve(
-                    {rules.RETENTION_KEY: key[0], rules.KEEP_KEY: key[1]},
-                    self.default, self.bounds)
+                    {rules.RETENTION_KEY: key[1], rules.KEEP_KEY: key[2]},
+                    base, self.bounds)
             return cache[key]
         return resolve
 
@@ -180,16 +194,22 @@ class Planner:
             volumes = api_retention.volume_settings(context, project_id)
         existing = self._still_existing(
             context, errors if errors is not None else [])
+        self.catalog = policies.load(context, self.conf,
+                                     include_deleted=True)
         resolve = self._resolver()
         for volume_id, tasks in api_retention.task_groups(
                 context, project_id, columns):
             volume = volumes.get(volume_id)
             exists = (volume is None or volume.gone_at is None
                       or volume_id in existing)
-            volume_rules = resolve(volume).rules
-            yield VolumePlan(volume_id, volume, tasks,
-                             rules.plan(tasks, volume_rules, now, exists),
-                             volume_rules, exists)
+            by_policy: dict = {}
+            for task in tasks:
+                by_policy.setdefault(task.policy_id, []).append(task)
+            for policy_id, mine in by_policy.items():
+                volume_rules = resolve(volume, policy_id).rules
+                yield VolumePlan(volume_id, volume, mine,
+                                 rules.plan(mine, volume_rules, now, exists),
+                                 volume_rules, exists)
 
     def override_problems(self, context, project_id: str | None = None,
                           volumes: dict | None = None) -> list[Problem]:

@@ -270,7 +270,8 @@ region_name = {sim_fixture.REGION}
         output = json.loads(proc.stdout)
         self.assertEqual(
             [('Database schema', 0), ('OpenStack access', 0),
-             ('Coordination backend', 0), ('Cinder backup service', 0)],
+             ('Coordination backend', 0), ('Cinder backup service', 0),
+             ('Backup quota', 0)],
             [(c['check'], c['result']) for c in output['checks']])
 
     def test_empty_database_exits_2_with_a_table(self):

@@ -118,6 +118,33 @@ class TestMigrationsWalk(base.TestCase):
                       {i['name'] for i in
                        inspector.get_indexes('stray_backups')})
 
+    def _pre_upgrade_0005_protection_policies(self, engine):
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO backup_tasks (uuid, project_id, volume_id, "
+                "backup_type, status, attempts, created_at) VALUES "
+                "('t0', 'p0', 'v0', 'full', 'available', 1, "
+                "'2026-01-01')"))
+
+    def _check_0005_protection_policies(self, engine):
+        inspector = sa.inspect(engine)
+        self.assertLessEqual({'protection_policies', 'policy_grants',
+                              'project_settings', 'volume_policies'},
+                             set(inspector.get_table_names()))
+        with engine.connect() as conn:
+            default = conn.execute(sa.text(
+                "SELECT id, schedule, retention_s, keep, full_every, public, "
+                "enabled FROM protection_policies WHERE name = 'default'")
+            ).one()
+            # Every field empty: it follows the configuration.
+            self.assertEqual((None, None, None, None),
+                             tuple(default)[1:5])
+            self.assertTrue(default.public and default.enabled)
+            # The task written before the upgrade is the default's.
+            self.assertEqual((default.id, False), tuple(conn.execute(sa.text(
+                "SELECT policy_id, on_demand FROM backup_tasks "
+                "WHERE uuid = 't0'")).one()))
+
 
 class TestModelsMigrationsSync(test_migrations.ModelsMigrationsSync,
                                base.TestCase):

@@ -197,12 +197,3 @@ class TestRender(base.TestCase):
         html = self.renderer.render(digest, 'html')
         self.assertIn('class="needed short"', html)
         self.assertIn('class="quota-warning"', html)
-
-    def test_a_forecast_shortfall_alone_is_worth_a_digest(self):
-        digest = make_digest(backups=[], failures=[], deletions=[],
-                             out_of_policy=[], problems=[])
-        self.assertFalse(digest.has_news)
-        digest.quota = content.quota_lines(
-            {'backups': {'limit': 10, 'in_use': 3, 'reserved': 0}}, 50, 80,
-            forecast.Need(backups=17, gigabytes=17))
-        self.assertTrue(digest.has_news)
