@@ -2,8 +2,8 @@
 """Load-test the delete hook the way Cinder calls it, on loopback.
 
 Seeds a database with ``--rows`` backup tasks (100,000 by default), starts
-``staffeln-api`` (the console script: cheroot, the production server) on a
-free loopback port, and drives ``POST /v1/backup`` with oslo.policy's
+``staffeln-api`` (the console script: the production asyncio and h11 server)
+on a free loopback port, and drives ``POST /v1/backup`` with oslo.policy's
 form-encoded body for a Cinder-shaped target: a mix of Staffeln's held
 backups (answered 401 False), released ones and manual ones (200 True). The
 load generator is ``wrk`` (``apt-get install wrk``) or, without it or with

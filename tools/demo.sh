@@ -7,11 +7,25 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VENV=${STAFFELN_VENV:-$PWD/.venv}
+# The same upper constraints as tox and tools/run-tests.sh.
+CONSTRAINTS=${TOX_CONSTRAINTS_FILE:-$PWD/../shared/realcloud/uc-2026.1.txt}
 if [ ! -x "$VENV/bin/staffeln-manage" ]; then
+  [ -f "$CONSTRAINTS" ] || {
+    echo "no constraints file at $CONSTRAINTS: set TOX_CONSTRAINTS_FILE" >&2
+    exit 1
+  }
   echo "Installing Staffeln into $VENV ..."
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q -U pip
-  "$VENV/bin/pip" install -q .
+  # Quietly: pip's and the build's chatter goes to a log, shown on failure.
+  INSTALL_LOG=$VENV-install.log
+  if ! {
+    python3 -m venv "$VENV" &&
+      "$VENV/bin/pip" install -U pip &&
+      "$VENV/bin/pip" install -c "$CONSTRAINTS" .
+  } >"$INSTALL_LOG" 2>&1; then
+    cat "$INSTALL_LOG" >&2
+    echo "installing Staffeln failed (log: $INSTALL_LOG)" >&2
+    exit 1
+  fi
 fi
 WORK=$(mktemp -d)
 PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -6,7 +6,9 @@
 #   and the real cloud, and the integration tests against the real cloud.
 #
 # It installs what it needs (a virtualenv in .venv, the database servers'
-# Python drivers), starts the loopback services that are not running, and
+# Python drivers) within the upper constraints of
+# ../shared/realcloud/uc-2026.1.txt (or $TOX_CONSTRAINTS_FILE), starts the
+# loopback services that are not running, and
 # starts the real Keystone/Nova/Cinder of ../shared/realcloud (or
 # $REALCLOUD_UP) for the integration tier, stopping it again on exit.
 #
@@ -17,6 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TOP=$PWD
 VENV=${STAFFELN_VENV:-$TOP/.venv}
 REALCLOUD_UP=${REALCLOUD_UP:-$TOP/../shared/realcloud/up.sh}
+CONSTRAINTS=${TOX_CONSTRAINTS_FILE:-$TOP/../shared/realcloud/uc-2026.1.txt}
 export REALCLOUD_DIR=${REALCLOUD_DIR:-/tmp/realcloud}
 TIERS=("$@")
 [ ${#TIERS[@]} -gt 0 ] || TIERS=(lint unit functional integration)
@@ -68,11 +71,22 @@ ensure Redis 6379 redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379
 ensure RabbitMQ 5672 rabbitmq-server -detached
 
 # ------------------------------------------------------------ virtualenv
-say "virtualenv $VENV"
+# Dependencies are installed within the OpenStack release's upper
+# constraints, as tox does (TOX_CONSTRAINTS_FILE names another file).
+say "virtualenv $VENV (constraints: $CONSTRAINTS)"
+[ -f "$CONSTRAINTS" ] || { echo "no constraints file at $CONSTRAINTS"; exit 1; }
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q -U pip
-"$VENV/bin/pip" install -q -r requirements.txt -r test-requirements.txt -r doc/requirements.txt
-"$VENV/bin/pip" install -q --no-deps -e .
+pip_install() {  # quietly; pip's output is shown only when it fails
+  local log; log=$(mktemp)
+  if ! "$VENV/bin/pip" install "$@" >"$log" 2>&1; then
+    cat "$log"; rm -f "$log"; echo "pip install $* failed"; return 1
+  fi
+  rm -f "$log"
+}
+pip_install -U pip
+pip_install -c "$CONSTRAINTS" \
+  -r requirements.txt -r test-requirements.txt -r doc/requirements.txt
+pip_install --no-deps -e .
 PY=$VENV/bin/python
 
 PASSED=0; FAILED=0; SKIPPED=0
