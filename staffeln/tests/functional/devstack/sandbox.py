@@ -9,10 +9,10 @@ configuration directories, the systemd units (``USER_UNITS=True``).
 
 The commands that would need root, a running Keystone or a database server
 are fakes (``fakes/``) that record their arguments: ``sudo`` (which still
-runs file commands on sandbox paths), ``openstack``, ``mysql``, ``psql`` and
-``systemctl`` (which starts a unit's ``ExecStart`` for real). The database
-is a SQLite file: ``BASE_SQL_CONN`` points devstack's connection URLs at
-it.
+runs file commands on sandbox paths), ``openstack``, ``mysql``, ``psql``,
+``createdb`` and ``systemctl`` (which starts a unit's ``ExecStart`` for
+real). The database is a SQLite file: ``BASE_SQL_CONN`` points devstack's
+connection URLs at it.
 
 The Python of the services is a virtualenv of the distribution's python3
 (``.venv-distro``, or ``STAFFELN_TEST_DISTRO_VENV``), which devstack's uwsgi

@@ -78,3 +78,20 @@ class TestUnstack(base.TestCase):
         for path in (('etc', 'staffeln'),
                      ('opt', 'stack', 'data', 'staffeln')):
             self.assertFalse(os.path.exists(self.ds.file(*path)), path)
+
+    def test_clean_on_postgresql(self):
+        ds = self.devstack('HOST_IP=127.0.0.1', 'disable_service mysql',
+                           'enable_service postgresql')
+        ds.must_run('stack', 'post-config')
+        self.assertEqual(
+            [['createdb', '-h', '127.0.0.1', '-Uroot', '-l', 'C', '-T',
+              'template0', '-E', 'utf8', 'staffeln']],
+            ds.calls('createdb'))
+        stacked = len(ds.calls())
+        ds.must_run('clean')
+        calls = ds.calls()[stacked:]
+        drop = ['psql', '-h127.0.0.1', '-Uroot', '-dtemplate1', '-c',
+                'DROP DATABASE IF EXISTS staffeln']
+        stop = ['sudo', '--skipped--', '/bin/systemctl', 'stop',
+                'postgresql']
+        self.assertLess(calls.index(drop), calls.index(stop))
