@@ -11,6 +11,20 @@ from staffeln.tests.functional.devstack import base
 from staffeln.tests.functional.devstack import sandbox
 
 
+def stop(process):
+    """SIGTERM, then SIGKILL, as systemd stops a unit.
+
+    A worker still loading the application when SIGTERM comes is given
+    uwsgi's worker-reload-mercy to finish before it goes.
+    """
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
 class TestGeneratedIni(base.TestCase):
 
     def test_uwsgi_serves_the_api(self):
@@ -26,8 +40,7 @@ class TestGeneratedIni(base.TestCase):
                  '--venv', sandbox.DISTRO_VENV],
                 stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True)
-        self.addCleanup(uwsgi.wait, 60)
-        self.addCleanup(os.killpg, uwsgi.pid, signal.SIGTERM)
+        self.addCleanup(stop, uwsgi)
         url = f'http://127.0.0.1:{ds.port}'
 
         versions = self.wait_for(f'{url}/')
