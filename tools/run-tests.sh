@@ -6,8 +6,10 @@
 #   and the real cloud, and the integration tests against the real cloud.
 #
 # It installs what it needs (a virtualenv in .venv, the database servers'
-# Python drivers) within the upper constraints of
-# ../shared/realcloud/uc-2026.1.txt (or $TOX_CONSTRAINTS_FILE), starts the
+# Python drivers; for the devstack plugin's tests, uwsgi from the
+# distribution and a virtualenv of its python3 in .venv-distro) within the
+# upper constraints of ../shared/realcloud/uc-2026.1.txt (or
+# $TOX_CONSTRAINTS_FILE), starts the
 # loopback services that are not running, and
 # starts the real Keystone/Nova/Cinder of ../shared/realcloud (or
 # $REALCLOUD_UP) for the integration tier, stopping it again on exit.
@@ -20,6 +22,8 @@ TOP=$PWD
 VENV=${STAFFELN_VENV:-$TOP/.venv}
 REALCLOUD_UP=${REALCLOUD_UP:-$TOP/../shared/realcloud/up.sh}
 CONSTRAINTS=${TOX_CONSTRAINTS_FILE:-$TOP/../shared/realcloud/uc-2026.1.txt}
+export STAFFELN_TEST_DISTRO_VENV=${STAFFELN_TEST_DISTRO_VENV:-$TOP/.venv-distro}
+DISTRO_VENV=$STAFFELN_TEST_DISTRO_VENV
 export REALCLOUD_DIR=${REALCLOUD_DIR:-/tmp/realcloud}
 TIERS=("$@")
 [ ${#TIERS[@]} -gt 0 ] || TIERS=(lint unit functional integration)
@@ -89,6 +93,24 @@ pip_install -c "$CONSTRAINTS" \
 pip_install --no-deps -e .
 PY=$VENV/bin/python
 
+if wants functional; then
+  # The devstack plugin's tests run staffeln-api as devstack does: the
+  # distribution's uwsgi and python3 plugin, loading a virtualenv of the
+  # distribution's python3 (--venv) that holds Staffeln.
+  say "uwsgi and a virtualenv of the distribution's python3 ($DISTRO_VENV)"
+  if ! command -v uwsgi >/dev/null || [ ! -x /usr/bin/python3 ] || \
+      ! /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || \
+      ! ls /usr/lib/uwsgi/plugins/python3*_plugin.so >/dev/null 2>&1; then
+    SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get install -y -q uwsgi uwsgi-plugin-python3 python3-venv >/dev/null \
+      || { $SUDO apt-get update -q >/dev/null && \
+           $SUDO apt-get install -y -q uwsgi uwsgi-plugin-python3 python3-venv >/dev/null; }
+  fi
+  [ -x "$DISTRO_VENV/bin/python" ] || /usr/bin/python3 -m venv "$DISTRO_VENV"
+  VENV=$DISTRO_VENV pip_install -c "$CONSTRAINTS" -r requirements.txt
+  VENV=$DISTRO_VENV pip_install --no-deps -e .
+fi
+
 PASSED=0; FAILED=0; SKIPPED=0
 run_stestr() {  # path [stestr option] [env...]: fails when a test fails or none ran
   local path=$1 rc=0 out opts=(); shift
@@ -109,7 +131,8 @@ if wants lint; then
   say "lint: flake8, bashate, docs, release notes, config and policy samples"
   "$VENV/bin/flake8" staffeln tools || failed+=(flake8)
   "$VENV/bin/bashate" devstack/plugin.sh devstack/lib/staffeln devstack/settings \
-    || failed+=(bashate)
+    devstack/override-defaults staffeln/tests/functional/devstack/phases.sh \
+    staffeln/tests/functional/devstack/fakes/* || failed+=(bashate)
   "$VENV/bin/sphinx-build" -q -E -W --keep-going -b html doc/source doc/build/html \
     || failed+=(docs)
   "$VENV/bin/sphinx-build" -q -E -W --keep-going -b html releasenotes/source \

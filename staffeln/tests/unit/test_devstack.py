@@ -1,6 +1,10 @@
-"""The devstack plugin's shell passes bashate, warnings included."""
+"""The devstack plugin's shell passes bashate, warnings included.
+
+So do the devstack tests' own scripts (staffeln/tests/functional/devstack).
+"""
 
 import contextlib
+import glob
 import io
 import os
 
@@ -9,7 +13,12 @@ import testtools
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
-SCRIPTS = ('devstack/plugin.sh', 'devstack/settings', 'devstack/lib/staffeln')
+TESTS = 'staffeln/tests/functional/devstack'
+SCRIPTS = ('devstack/plugin.sh', 'devstack/settings',
+           'devstack/override-defaults', 'devstack/lib/staffeln',
+           f'{TESTS}/phases.sh',
+           *sorted(os.path.relpath(path, TOP) for path in glob.glob(
+               os.path.join(TOP, TESTS, 'fakes', '*'))))
 
 
 class TestDevstackPlugin(testtools.TestCase):
