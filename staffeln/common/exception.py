@@ -14,6 +14,21 @@ class ConfigurationError(StaffelnException):
     """A setting is missing or invalid."""
 
 
+class InvalidInput(StaffelnException):
+    """What a user asked for cannot be done as given.
+
+    The message names the field and says why, in one line.
+    """
+
+
+class NoSuchObject(StaffelnException):
+    """What a user named (a policy, a volume, a backup) does not exist."""
+
+
+class Conflict(StaffelnException):
+    """What a user asked for clashes with what exists or is under way."""
+
+
 class DatabaseUnavailable(StaffelnException):
     """The database cannot be read or written right now."""
 

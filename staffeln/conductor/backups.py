@@ -16,12 +16,12 @@ import datetime
 
 from oslo_log import log as logging
 
+from staffeln.actions import catalog as policy_catalog
 from staffeln.cloud import records
 from staffeln.common import exception
 from staffeln.common import failpoints
 from staffeln.common import notifications
 from staffeln.conductor import admission
-from staffeln.conductor import policies
 from staffeln.db import api as db_api
 from staffeln.db import api_strays
 from staffeln.db import states
@@ -100,7 +100,7 @@ class BackupEngine:
                                 self.group.max_in_flight,
                                 self.group.max_in_flight_per_project)
         quotas = admission.QuotaBook(self.cloud)
-        catalog = policies.load(context, self.conf, include_deleted=True)
+        catalog = policy_catalog.load(context, self.conf, include_deleted=True)
         started = 0
         for task in admission.fair_order(queued):
             if slots.full():
@@ -170,7 +170,29 @@ class BackupEngine:
                 claim_expires_at=now + self.group.claim_timeout):
             return False
         failpoints.hit('before_create')
-        return self._create(context, db_api.get_task(context, task.id))
+        task = db_api.get_task(context, task.id)
+        if task.backup_type == schedule.INCREMENTAL:
+            task = self._follow_cinder(context, task)
+        return self._create(context, task)
+
+    def _follow_cinder(self, context, task):
+        """A full backup instead of an incremental Cinder would misplace.
+
+        Cinder puts an incremental on the volume's newest available
+        backup. When that is not the task's parent (another policy's
+        backup of the volume came between), the chain would not be the
+        one Staffeln records: the task makes a full backup instead.
+        """
+        newest = db_api.newest_good_task(context, task.volume_id)
+        if newest is not None and newest.id == task.parent_id:
+            return task
+        LOG.info('Task %s makes a full backup of volume %s: its newest '
+                 'backup (task %s) is not the parent of its chain',
+                 task.uuid, task.volume_id, newest.uuid if newest else None)
+        db_api.update_task(context, task.id, states.STARTING,
+                           now=self.clock.now(), owner=self.host,
+                           backup_type=schedule.FULL, parent_id=None)
+        return db_api.get_task(context, task.id)
 
     def _create(self, context, task) -> bool:
         """Send the create call of a ``starting`` task and record it."""

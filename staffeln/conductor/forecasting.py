@@ -9,7 +9,7 @@ recorded.
 
 import datetime
 
-from staffeln.conductor import policies as policies_mod
+from staffeln.actions import catalog as policy_catalog
 from staffeln.db import api_policies
 from staffeln.rules import forecast
 from staffeln.rules import retention
@@ -26,7 +26,7 @@ class Forecaster:
 
     def _catalog(self, context):
         if self.catalog is None:
-            self.catalog = policies_mod.load(context, self.conf)
+            self.catalog = policy_catalog.load(context, self.conf)
         return self.catalog
 
     def need(self, policy, size_gb: int, raw: dict | None,
@@ -39,19 +39,22 @@ class Forecaster:
         return forecast.need(size_gb or 0, table.period(now), rules,
                              policy.full_backup_depth)
 
-    def from_candidates(self, candidates,
-                        now: datetime.datetime) -> dict[str, forecast.Need]:
-        """Needs of the volumes discovery would back up, per project."""
+    def from_candidates(self, candidates, now: datetime.datetime,
+                        by_policy: bool = False) -> dict[str, forecast.Need]:
+        """Needs of the volumes discovery would back up.
+
+        Per project, or with ``by_policy`` per policy name.
+        """
         needs: dict[str, forecast.Need] = {}
         for candidate in candidates:
             if not candidate.eligible:
                 continue
             record = candidate.record()
-            project = candidate.volume.project_id
             for policy in candidate.policies:
-                needs[project] = needs.get(project, forecast.NOTHING) + \
-                    self.need(policy, record['size_gb'], record['retention'],
-                              candidate.interval_override, now)
+                key = policy.name if by_policy else candidate.volume.project_id
+                needs[key] = needs.get(key, forecast.NOTHING) + self.need(
+                    policy, record['size_gb'], record['retention'],
+                    candidate.interval_override, now)
         return needs
 
     def from_volumes(self, context, volumes,

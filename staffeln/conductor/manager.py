@@ -4,6 +4,7 @@ import dataclasses
 
 from oslo_log import log as logging
 
+from staffeln.actions import catalog as policy_catalog
 from staffeln.cloud import client as cloud_client
 from staffeln.common import exception
 from staffeln.common import failpoints
@@ -12,7 +13,6 @@ from staffeln.common import text
 from staffeln.conductor import backups
 from staffeln.conductor import discovery
 from staffeln.conductor import guard
-from staffeln.conductor import policies
 from staffeln.conductor import recovery
 from staffeln.conductor import report
 from staffeln.conductor.retention import planning as retention_planning
@@ -120,7 +120,7 @@ class Manager:
         return self._plan(context, self.clock.now())[1]
 
     def _plan(self, context, now) -> tuple[list, list]:
-        catalog = policies.load(context, self.conf)
+        catalog = policy_catalog.load(context, self.conf)
         candidates = discovery.discover(self.cloud, self.conf, catalog, now)
         eligible = [c.volume.id for c in candidates if c.eligible]
         histories = db_api.volume_histories(context, eligible)

@@ -103,6 +103,13 @@ def first_seen(context, volume_ids: list[str]) -> dict[str, datetime.datetime]:
 
 
 @context_manager.reader
+def volumes_of_server(context, server_id: str) -> list[models.Volume]:
+    return list(context.session.scalars(
+        sa.select(models.Volume).where(models.Volume.server_id == server_id)
+        .order_by(models.Volume.id)))
+
+
+@context_manager.reader
 def get_volume(context, volume_id: str) -> models.Volume | None:
     return context.session.get(models.Volume, volume_id)
 
@@ -223,6 +230,21 @@ def volume_histories(context,
                 query.where(models.BackupTask.volume_id.in_(chunk))):
             result.setdefault(task.volume_id, []).append(task)
     return result
+
+
+@context_manager.reader
+def newest_good_task(context, volume_id: str):
+    """The volume's newest available backup of any policy (or None).
+
+    Cinder makes an incremental backup of the volume on top of it.
+    """
+    return context.session.scalars(
+        sa.select(models.BackupTask)
+        .where(models.BackupTask.volume_id == volume_id)
+        .where(models.BackupTask.status == states.AVAILABLE)
+        .order_by(models.BackupTask.started_at.desc(),
+                  models.BackupTask.id.desc())
+        .limit(1)).first()
 
 
 @retry_on_deadlock

@@ -26,15 +26,15 @@ VolumePolicy = models.VolumePolicy
 DEFAULT = 'default'
 
 
-class PolicyExists(exception.StaffelnException):
+class PolicyExists(exception.Conflict):
     """A policy of that name exists already."""
 
 
-class PolicyNotFound(exception.StaffelnException):
+class PolicyNotFound(exception.NoSuchObject):
     """No (live) policy has that name."""
 
 
-class PolicyInUse(exception.StaffelnException):
+class PolicyInUse(exception.Conflict):
     """The policy cannot go: something still needs it."""
 
 

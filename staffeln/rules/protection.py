@@ -32,12 +32,17 @@ class Defaults:
     full_backup_depth: int
     retention: retention.Rules
     bounds: retention.Bounds
+    #: How late a due backup may start (discovery, then the backup loop):
+    #: the slots in a window end this much before it closes.
+    margin: datetime.timedelta = datetime.timedelta(0)
 
     @classmethod
     def from_conf(cls, conf) -> 'Defaults':
         rules, bounds = retention.from_conf(conf.retention)
         return cls(conf.conductor.backup_interval,
-                   conf.conductor.full_backup_depth, rules, bounds)
+                   conf.conductor.full_backup_depth, rules, bounds,
+                   conf.conductor.discovery_interval
+                   + conf.conductor.poll_interval)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,7 +90,7 @@ def build(row, defaults: Defaults, grants=()) -> Policy:
     try:
         table = timetable.Timetable.parse(
             schedule, row.timezone or 'UTC', row.window,
-            bool(row.jitter))
+            bool(row.jitter), defaults.margin)
     except timetable.InvalidSchedule as exc:
         raise InvalidPolicy(str(exc)) from None
     full_every = row.full_every or defaults.full_backup_depth + 1

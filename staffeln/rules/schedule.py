@@ -5,6 +5,11 @@ history under that policy (chains are per policy), the policy's timetable
 (:mod:`.timetable`) and its full-backup rule. Only good (available) backups
 count toward the interval and the depth of an incremental chain; failed or
 cancelled ones never do.
+
+Cinder chooses an incremental's parent itself: the volume's newest
+available backup, whoever made it. So a policy makes an incremental only
+when that backup is the last of its own chain; when another policy's
+backup of the volume is newer, it makes a full one.
 """
 
 import dataclasses
@@ -54,11 +59,21 @@ def timetable_of(policy, interval_override: datetime.timedelta | None):
     return table
 
 
+def newest_good(tasks: list):
+    """The newest available backup among ``tasks`` (any policy)."""
+    good = [t for t in tasks if t.status == states.AVAILABLE]
+    return max(good, key=lambda t: (t.started_at, t.id)) if good else None
+
+
 def decide(volume_id: str, history: list, policy,
            interval_override: datetime.timedelta | None,
            first_seen: datetime.datetime,
-           now: datetime.datetime) -> Decision:
-    """Decide for one volume and one policy from the policy's tasks."""
+           now: datetime.datetime, newest=None) -> Decision:
+    """Decide for one volume and one policy from the policy's tasks.
+
+    ``newest`` is the volume's newest good backup of any policy (None:
+    the policy's own last one).
+    """
     busy = [t for t in history if t.status != states.AVAILABLE]
     if busy:
         return Decision(volume_id, False, policy_id=policy.id,
@@ -77,7 +92,8 @@ def decide(volume_id: str, history: list, policy,
     if last is None:
         decision.backup_type, decision.reason = FULL, 'no good backup yet'
         return decision
-    return _kind(decision, policy, last, {t.id: t for t in good}, now)
+    return next_kind(decision, policy, last, {t.id: t for t in good}, now,
+                     newest)
 
 
 def _waiting(table, last, due_at: datetime.datetime,
@@ -94,12 +110,21 @@ def _waiting(table, last, due_at: datetime.datetime,
     return text
 
 
-def _kind(decision: Decision, policy, last, by_id: dict,
-          now: datetime.datetime) -> Decision:
-    """Full or incremental, by the policy's full-backup rules."""
+def next_kind(decision: Decision, policy, last, by_id: dict,
+              now: datetime.datetime, newest=None) -> Decision:
+    """Full or incremental, by the policy's full-backup rules.
+
+    ``newest``: the volume's newest good backup of any policy, the one
+    Cinder would make an incremental on.
+    """
     depth_limit = policy.full_backup_depth
     if depth_limit == 0:
         decision.backup_type, decision.reason = FULL, 'always full'
+        return decision
+    if newest is not None and newest.id != last.id:
+        decision.backup_type = FULL
+        decision.reason = ('a newer backup of the volume is not of this '
+                           'policy (Cinder would chain onto it)')
         return decision
     depth = chain_depth(last, by_id)
     if depth is None or depth >= depth_limit:
@@ -144,9 +169,10 @@ def plan(candidates: list, histories: dict[str, list],
             continue
         tasks = histories.get(candidate.volume.id, [])
         seen = first_seen.get(candidate.volume.id, now)
+        newest = newest_good(tasks)
         for policy in candidate.policies:
             mine = [t for t in tasks if belongs(t, policy)]
             rows.append((candidate, policy, decide(
                 candidate.volume.id, mine, policy,
-                candidate.interval_override, seen, now)))
+                candidate.interval_override, seen, now, newest)))
     return rows

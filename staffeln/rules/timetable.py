@@ -155,11 +155,16 @@ class Timetable:
     #: Exactly one of these two is set.
     interval: datetime.timedelta | None = None
     expression: cron.Cron | None = None
+    #: The slots in a window end this much before it closes (at most half
+    #: of it), so that a conductor that looks only this often still
+    #: starts each backup inside the window.
+    margin: datetime.timedelta = datetime.timedelta(0)
 
     @classmethod
     def parse(cls, schedule: str, timezone: str = 'UTC',
-              window: str | None = None,
-              jitter: bool = True) -> 'Timetable':
+              window: str | None = None, jitter: bool = True,
+              margin: datetime.timedelta = datetime.timedelta(0)
+              ) -> 'Timetable':
         """:raises InvalidSchedule: naming the field that is wrong."""
         try:
             cron.zone(timezone)
@@ -173,7 +178,8 @@ class Timetable:
             interval = None
         if interval is not None:
             # 0s: due at every discovery.
-            return cls(text, timezone, parsed, jitter, interval=interval)
+            return cls(text, timezone, parsed, jitter, interval=interval,
+                       margin=margin)
         expression = shorthand_to_cron(text) or text
         try:
             expression = cron.Cron.parse(expression)
@@ -182,7 +188,8 @@ class Timetable:
                 f'schedule: {exc}; a schedule is an interval (6h), a cron '
                 f'expression (0 2 * * 1,3,5), "daily at 02:00" or "weekly '
                 f'on mon,fri at 02:00"') from None
-        return cls(text, timezone, parsed, jitter, expression=expression)
+        return cls(text, timezone, parsed, jitter, expression=expression,
+                   margin=margin)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -231,11 +238,22 @@ class Timetable:
         return self._in_window(fire, self._window_shift(volume_id, name),
                                spread=True)
 
+    def slot(self, volume_id: str, name: str) -> datetime.timedelta | None:
+        """The volume's jitter after the window opens (None: no slot)."""
+        if self.window is None or not self.jitter:
+            return None
+        return self._window_shift(volume_id, name)
+
     def _window_shift(self, volume_id: str,
                       name: str) -> datetime.timedelta:
         if self.window is None or not self.jitter:
             return datetime.timedelta(0)
-        return offset(volume_id, name, self.window.length)
+        return offset(volume_id, name, self._spread())
+
+    def _spread(self) -> datetime.timedelta:
+        """The part of the window the slots are spread over."""
+        length = self.window.length
+        return length - min(self.margin, length / 2)
 
     def _in_window(self, when: datetime.datetime,
                    shift: datetime.timedelta,
@@ -254,7 +272,8 @@ class Timetable:
             return opens + shift
         if not spread:
             return when
-        left = int((closes - when).total_seconds())
+        left = int((closes - (self.window.length - self._spread())
+                    - when).total_seconds())
         return when + datetime.timedelta(
             seconds=int(shift.total_seconds()) % max(left, 1))
 

@@ -4,6 +4,7 @@ Each command's output is rendered by its own module here; the conductor
 package holds only what the daemon runs.
 """
 
+import os
 import sys
 
 from oslo_config import cfg
@@ -12,6 +13,8 @@ from staffeln.cloud import client as cloud_client
 from staffeln.cmd.manage import conductors
 from staffeln.cmd.manage import cycle
 from staffeln.cmd.manage import db
+from staffeln.cmd.manage import policy
+from staffeln.cmd.manage import projects
 from staffeln.cmd.manage import report
 from staffeln.cmd.manage import retention
 from staffeln.cmd import prepare
@@ -100,6 +103,8 @@ def add_command_parsers(subparsers):
     for add in (_add_db, _add_cycle, _add_conductors, _add_report,
                 _add_retention):
         add(subparsers)
+    policy.add_parsers(subparsers, CONF)
+    projects.add_parsers(subparsers, CONF)
 
 
 command_opt = cfg.SubCommandOpt('command', title='Commands',
@@ -114,6 +119,12 @@ def main(argv=None):
     prepare.prepare_service(argv, CONF)
     try:
         return CONF.command.func()
-    except exception.CloudError as exc:
-        print(f'{argv[0]}: error: {exc}', file=sys.stderr)
+    except exception.InvalidInput as exc:
+        print(f'{os.path.basename(argv[0])}: error: {exc}',
+              file=sys.stderr)
+        return 2
+    except (exception.CloudError, exception.NoSuchObject,
+            exception.Conflict) as exc:
+        print(f'{os.path.basename(argv[0])}: error: {exc}',
+              file=sys.stderr)
         return 1

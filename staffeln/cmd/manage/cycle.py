@@ -9,6 +9,7 @@ import collections
 from staffeln.cmd.manage import retention as retention_cmd
 from staffeln.cmd import tables
 from staffeln.common import context as staffeln_context
+from staffeln.common import duration
 from staffeln.common import exception
 from staffeln.conductor import forecasting
 from staffeln.rules import forecast
@@ -37,6 +38,10 @@ def plan(mgr) -> int:
     print()
     print(render_forecast(needs, _quotas(mgr.cloud, needs), names,
                           candidates))
+    print()
+    print(render_policy_forecast(
+        forecasting.Forecaster(mgr.conf).from_candidates(
+            candidates, mgr.clock.now(), by_policy=True), candidates))
     return 0
 
 
@@ -88,6 +93,17 @@ def render_forecast(needs: dict, quotas: dict, names: dict,
                              'status'], rows))
 
 
+def render_policy_forecast(needs: dict, candidates) -> str:
+    """What each policy's volumes need at steady state."""
+    volumes = collections.Counter(
+        policy.name for c in candidates if c.eligible for policy in c.policies)
+    rows = [(name, volumes[name], need.backups, need.gigabytes)
+            for name, need in sorted(needs.items())]
+    return ('Backup quota at steady state, per policy:\n'
+            + tables.render(['policy', 'volumes', 'backups needed',
+                             'GB needed'], rows))
+
+
 def _limit(quota: dict, key: str) -> str:
     limit = quota.get(key, {}).get('limit', -1)
     return 'unlimited' if limit < 0 else str(limit)
@@ -124,6 +140,27 @@ def render_cycle(result, names: dict | None = None) -> str:
     return '\n'.join(out)
 
 
+def _when(at, table) -> str:
+    """A time in the policy's zone, and in UTC when that differs."""
+    local = at.astimezone(table.tz)
+    text = f'{local:%Y-%m-%d %H:%M} {table.timezone}'
+    if local.utcoffset():
+        text += f' ({at:%H:%M} UTC)'
+    return text
+
+
+def _window(policy, volume_id: str) -> str:
+    """The policy's window and the volume's slot in it."""
+    table = policy.timetable
+    if table.window is None:
+        return '-'
+    text = f'{table.window} {table.timezone}'
+    slot = table.slot(volume_id, policy.name)
+    if slot is not None:
+        text += f', slot +{duration.format(slot)}'
+    return text
+
+
 def render_plan(rows: list, names: dict | None = None) -> str:
     """One line per volume and policy: what, when, and why."""
     names = names or {}
@@ -135,12 +172,10 @@ def render_plan(rows: list, names: dict | None = None) -> str:
         else:
             action = (f'back up ({decision.backup_type})' if decision.due
                       else 'wait')
-            due = ('now' if decision.due else
-                   f'{decision.next_due:%Y-%m-%d %H:%M} UTC')
+            due = 'now' if decision.due else _when(decision.next_due,
+                                                   policy.timetable)
             why = decision.reason
-            if policy.timetable.window is not None:
-                window = (f'{policy.timetable.window} '
-                          f'{policy.timetable.timezone}')
+            window = _window(policy, candidate.volume.id)
         table.append((names.get(candidate.volume.project_id,
                                 candidate.volume.project_id),
                       candidate.server.name,

@@ -14,10 +14,11 @@ from typing import Any
 
 from oslo_log import log as logging
 
+from staffeln.actions import catalog as policy_catalog
 from staffeln.common import clock as clock_mod
 from staffeln.common import duration
 from staffeln.common import exception
-from staffeln.conductor import policies
+from staffeln.db import api_policies
 from staffeln.db import api_retention
 from staffeln.db import states
 from staffeln.rules import overrides
@@ -194,9 +195,11 @@ class Planner:
             volumes = api_retention.volume_settings(context, project_id)
         existing = self._still_existing(
             context, errors if errors is not None else [])
-        self.catalog = policies.load(context, self.conf,
-                                     include_deleted=True)
+        self.catalog = policy_catalog.load(context, self.conf,
+                                           include_deleted=True)
         resolve = self._resolver()
+        current = api_policies.volume_policy_ids(context)
+        default = self.catalog.by_name.get('default')
         for volume_id, tasks in api_retention.task_groups(
                 context, project_id, columns):
             volume = volumes.get(volume_id)
@@ -204,9 +207,21 @@ class Planner:
                       or volume_id in existing)
             by_policy: dict = {}
             for task in tasks:
-                by_policy.setdefault(task.policy_id, []).append(task)
+                policy_id = task.policy_id
+                if policy_id is None and default is not None:
+                    policy_id = default.id
+                by_policy.setdefault(policy_id, []).append(task)
+            protecting = set(current.get(volume_id, ()))
+            covered = any(t.status == states.AVAILABLE
+                          for policy_id in protecting
+                          for t in by_policy.get(policy_id, ()))
             for policy_id, mine in by_policy.items():
                 volume_rules = resolve(volume, policy_id).rules
+                if covered and policy_id not in protecting:
+                    # A policy that no longer protects the volume keeps
+                    # no last backup: those of its current ones do.
+                    volume_rules = dataclasses.replace(volume_rules,
+                                                       min_good=0)
                 yield VolumePlan(volume_id, volume, mine,
                                  rules.plan(mine, volume_rules, now, exists),
                                  volume_rules, exists)

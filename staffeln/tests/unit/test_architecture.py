@@ -23,10 +23,12 @@ ALLOWED = {
     'rules': {'common', 'db.states'},
     'cloud': {'common'},
     'policies': set(),
-    'conductor': {'common', 'conf', 'rules', 'db', 'cloud'},
-    'api': {'common', 'conf', 'rules', 'db', 'cloud', 'policies'},
+    'actions': {'common', 'conf', 'rules', 'db'},
+    'conductor': {'common', 'conf', 'rules', 'db', 'cloud', 'actions'},
+    'api': {'common', 'conf', 'rules', 'db', 'cloud', 'policies',
+            'actions'},
     'cmd': {'common', 'conf', 'rules', 'db', 'cloud', 'policies',
-            'conductor', 'api'},
+            'actions', 'conductor', 'api'},
     'wsgi': {'common', 'api', 'cmd'},
 }
 

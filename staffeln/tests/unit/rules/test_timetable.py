@@ -156,6 +156,21 @@ class TestWindows(testtools.TestCase):
             self.assertLessEqual(local(BERLIN, 2026, 6, 7, 22), due)
             self.assertLess(due, local(BERLIN, 2026, 6, 8, 6))
 
+    def test_slots_leave_the_conductor_time_to_start_them(self):
+        # Discovery every hour, the backup loop every minute: a volume
+        # whose slot is 04:59 would be seen at 05:30, after the window.
+        margin = datetime.timedelta(hours=1, minutes=1)
+        for schedule in ('0 1 * * 1,4', '1d'):
+            plan = timetable.Timetable.parse(
+                schedule, 'Europe/Berlin', '00:00-05:00', margin=margin)
+            latest = max(plan.next_due(f'vol-{n}', 'night', None,
+                                       local(BERLIN, 2027, 3, 23, 12))
+                         for n in range(500))
+            self.assertLessEqual(latest.astimezone(BERLIN).time(),
+                                 datetime.time(3, 59), schedule)
+            self.assertGreater(latest.astimezone(BERLIN).time(),
+                               datetime.time(3, 30), schedule)
+
 
 class TestJitter(testtools.TestCase):
 

@@ -1,4 +1,4 @@
-"""The protection policies as the conductor uses them, loaded once a pass.
+"""The protection policies, loaded for a pass of the conductor or a request.
 
 :class:`Catalog` holds every live policy (its empty fields resolved from
 the configuration), who may use which, and each project's default, and
