@@ -127,10 +127,17 @@ class Server:
         asyncio.run(self._main())
 
     def stop(self) -> None:
-        """Stop accepting, finish the requests in progress; thread-safe."""
+        """Stop accepting, finish the requests in progress.
+
+        Thread-safe, and harmless once the server has stopped.
+        """
         loop, stopping = self._loop, self._stopping
-        if loop is not None and stopping is not None:
+        if loop is None or stopping is None:
+            return
+        try:
             loop.call_soon_threadsafe(stopping.set)
+        except RuntimeError:
+            pass    # the loop has ended: stopped already
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()

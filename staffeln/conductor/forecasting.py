@@ -36,8 +36,12 @@ class Forecaster:
         table = schedule.timetable_of(policy, interval)
         rules = retention.resolve(raw or {}, policy.retention,
                                   self.bounds).rules
-        return forecast.need(size_gb or 0, table.period(now), rules,
+        return forecast.need(size_gb or 0, self.period(table, now), rules,
                              policy.full_backup_depth)
+
+    def period(self, table, now: datetime.datetime) -> datetime.timedelta:
+        """The time between two backups; a 0s interval: every discovery."""
+        return table.period(now) or self.conf.conductor.discovery_interval
 
     def from_candidates(self, candidates, now: datetime.datetime,
                         by_policy: bool = False) -> dict[str, forecast.Need]:

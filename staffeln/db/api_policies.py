@@ -162,7 +162,8 @@ def delete_policy(context, name: str, now: datetime.datetime) -> None:
         .where(Settings.default_policy_id == policy.id)))
     if users:
         raise PolicyInUse(f'policy {name!r} is the default of projects '
-                          f'{", ".join(sorted(users))}')
+                          f'{", ".join(sorted(users))}; give them another '
+                          f'default first')
     policy.deleted_at = now
     policy.enabled = False
     policy.updated_at = now

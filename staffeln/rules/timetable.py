@@ -203,12 +203,17 @@ class Timetable:
         return self.expression.next_after(first, self.tz) - first
 
     def runs(self, after: datetime.datetime, count: int) -> list:
-        """The next ``count`` runs of the schedule itself (no jitter)."""
+        """The next ``count`` runs of the schedule itself (no jitter).
+
+        None for a 0s interval, due at every discovery.
+        """
+        if self.interval is not None and not self.interval:
+            return []
         found, when = [], after
         for _ in range(count):
             if self.interval is not None:
-                when = (_EPOCH + ((when - _EPOCH) // self.interval + 1)
-                        * self.interval if self.interval else when)
+                when = _EPOCH + ((when - _EPOCH) // self.interval + 1) \
+                    * self.interval
             else:
                 when = self.expression.next_after(when, self.tz)
             found.append(self._in_window(when, datetime.timedelta(0)))

@@ -9,6 +9,7 @@ from staffeln.cmd import tables
 from staffeln.common import clock
 from staffeln.common import context as staffeln_context
 from staffeln.common import duration
+from staffeln.conductor import forecasting
 from staffeln.db import api as db_api
 from staffeln.db import api_policies
 from staffeln.rules import forecast
@@ -125,11 +126,14 @@ def _retention_text(policy) -> str:
     return text
 
 
-def render_show(policy, now: datetime.datetime, users: int,
+def render_show(policy, now: datetime.datetime, period, users: int,
                 gigabytes: int) -> str:
-    """A policy, its next runs and what it needs at steady state."""
+    """A policy, its next runs and what it needs at steady state.
+
+    ``period`` is the time between two of its backups.
+    """
     table = policy.timetable
-    kept = forecast.backups_kept(table.period(now), policy.retention,
+    kept = forecast.backups_kept(period, policy.retention,
                                  policy.full_backup_depth)
     lines = [
         f'Policy {policy.name}' + (f': {policy.description}'
@@ -144,7 +148,10 @@ def render_show(policy, now: datetime.datetime, users: int,
         f'  projects      {"all (public)" if policy.public else ", ".join(sorted(policy.grants)) or "none"}',  # noqa: E501
         f'  enabled       {"yes" if policy.enabled else "no"}',
         '', f'Next {RUNS_SHOWN} runs (before each volume\'s jitter):']
-    for run in table.runs(now, RUNS_SHOWN):
+    runs = table.runs(now, RUNS_SHOWN)
+    if not runs:
+        lines.append('  at every discovery')
+    for run in runs:
         local = run.astimezone(table.tz)
         lines.append(f'  {local:%Y-%m-%d %H:%M %a} {table.timezone}'
                      f'   {run:%Y-%m-%d %H:%M} UTC')
@@ -196,7 +203,9 @@ def do_show(conf, args) -> int:
               f'configuration; see the conductor\'s log')
         return 1
     users, gigabytes = usage(context, row.id)
-    print(render_show(policy, clock.utcnow(), users, gigabytes))
+    now = clock.utcnow()
+    period = forecasting.Forecaster(conf).period(policy.timetable, now)
+    print(render_show(policy, now, period, users, gigabytes))
     return 0
 
 

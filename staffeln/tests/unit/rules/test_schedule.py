@@ -121,3 +121,23 @@ class TestPolicies(testtools.TestCase):
         self.assertEqual((True, 'incremental', 1),
                          (hourly.due, hourly.backup_type, hourly.parent_id))
         self.assertFalse(daily.due)
+
+    def test_after_another_policys_backup_a_full_one(self):
+        # Cinder puts an incremental on the volume's newest backup: the
+        # daily one came after the hourly chain, so the hourly makes a
+        # full backup rather than a chain Cinder would not make.
+        tiers = [policy('1h'), dataclasses.replace(policy('1d'), id=2,
+                                                   name='daily')]
+        candidate = types.SimpleNamespace(
+            volume=types.SimpleNamespace(id='vol'), eligible=True,
+            policies=tiers, interval_override=None)
+        history = [task(1, age=3 * datetime.timedelta(hours=1)),
+                   task(2, age=2 * DAY, policy_id=2),
+                   task(3, age=datetime.timedelta(hours=2), policy_id=2)]
+        rows = schedule.plan([candidate], {'vol': history},
+                             {'vol': T0 - 30 * DAY}, T0)
+        hourly, daily = [decision for _, _, decision in rows]
+        self.assertEqual((True, 'full', None),
+                         (hourly.due, hourly.backup_type, hourly.parent_id))
+        self.assertIn('Cinder would chain onto it', hourly.reason)
+        self.assertFalse(daily.due)
