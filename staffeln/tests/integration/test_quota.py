@@ -31,8 +31,9 @@ class TestQuotaThatDoesNotFit(service_user.StaffelnTestCase):
         self.tenant = self.cloud.add_tenant()
         self.server = self.cloud.boot_from_volume(
             self.tenant, 'db', metadata={self.key: 'yes'})
+        # Cinder's default.
         self.cloud.admin.block_storage.update_quota_set(
-            self.tenant.project_id, backups=2)
+            self.tenant.project_id, backups=10)
 
     def manager(self):
         return manager.Manager.build(self.conf, clock.Clock())
@@ -42,19 +43,20 @@ class TestQuotaThatDoesNotFit(service_user.StaffelnTestCase):
         with contextlib.redirect_stdout(out):
             cycle.plan(self.manager())
         self.assertIn('SHORT: backups:', out.getvalue())
-        self.assertIn('the quota is 2', out.getvalue())
+        self.assertIn('the quota is 10', out.getvalue())
 
         mgr = self.manager()
-        for _ in range(4):
+        for _ in range(12):
             mgr.run_once(self.context)
         tasks = [t for t in db_api.list_tasks(self.context)
                  if t.volume_id == self.server.boot_volume_id]
         good = [t for t in tasks if t.status == states.AVAILABLE]
         waiting = [t for t in tasks if t.status == states.QUEUED]
-        self.assertEqual(2, len(good))
+        self.assertEqual(10, len(good))
         # One task waits for the quota; no failed task per cycle.
         self.assertEqual(1, len(waiting))
-        self.assertIn('quota exceeded: backups limit is 2', waiting[0].reason)
+        self.assertIn('quota exceeded: backups limit is 10',
+                      waiting[0].reason)
         self.assertEqual(0, waiting[0].attempts)
         self.assertEqual([], [t for t in tasks
                               if t.status == states.FAILED])
@@ -62,4 +64,4 @@ class TestQuotaThatDoesNotFit(service_user.StaffelnTestCase):
         reporter = report.Reporter(self.conf, mgr.cloud)
         text = reporter.render(self.context, self.tenant.project_id, 'text')
         self.assertIn('WARNING: Backups needed at steady state:', text)
-        self.assertIn('more than the limit of 2', text)
+        self.assertIn('more than the limit of 10', text)
