@@ -1,5 +1,7 @@
 """Cinder: volumes, backups and backup quotas."""
 
+import datetime
+
 from openstack import exceptions as sdk_exc
 
 from staffeln.cloud import calls
@@ -32,6 +34,22 @@ class CinderCalls(calls.Calls):
         return self._list('listing backups', self._storage,
                           '/backups/detail', 'backups', records.backup,
                           microversion=VOLUME_MICROVERSION, **filters)
+
+    def list_backups_since(self, since: datetime.datetime
+                           ) -> list[records.Backup]:
+        """Backups of all projects created since ``since``, newest first.
+
+        Cinder lists newest first; the listing stops at the first page
+        that reaches back past ``since``, so its cost follows the backups
+        made since then, not all the backups Cinder keeps.
+        """
+        def enough(page):
+            return any(b.created_at is not None and b.created_at < since
+                       for b in page)
+        return self._list('listing recent backups', self._storage,
+                          '/backups/detail', 'backups', records.backup,
+                          microversion=VOLUME_MICROVERSION, enough=enough,
+                          sort='created_at:desc')
 
     def get_backup(self, backup_id: str,
                    retry: bool = True) -> records.Backup:

@@ -49,11 +49,25 @@ retry_on_deadlock = oslo_db_api.wrap_db_retry(
 
 # ---------------------------------------------------------------- volumes
 
-@retry_on_deadlock
-@context_manager.writer
 def save_volumes(context, records: list[dict],
                  seen_at: datetime.datetime) -> None:
-    """Insert or update what discovery saw of each volume."""
+    """Insert or update what discovery saw of each volume.
+
+    Two leaders at once (one whose lock expired under it) may both insert
+    a new volume: the one that loses reads it again and updates it.
+    """
+    for _ in range(3):
+        try:
+            return _save_volumes(context, records, seen_at)
+        except db_exc.DBDuplicateEntry:
+            continue
+    return _save_volumes(context, records, seen_at)
+
+
+@retry_on_deadlock
+@context_manager.writer
+def _save_volumes(context, records: list[dict],
+                  seen_at: datetime.datetime) -> None:
     if not records:
         return
     ids = [r['id'] for r in records]
@@ -128,10 +142,18 @@ def list_volumes(context, project_id: str | None = None,
 
 # ---------------------------------------------------------------- tasks
 
+def under_way_key(volume_id: str, policy_id: int | None) -> str:
+    """The key of a task under way: one per volume and policy."""
+    return f'{volume_id}:{policy_id or 0}'
+
+
 def _new_task(values: dict) -> models.BackupTask:
     values = dict(values)
     values.setdefault('uuid', str(uuidlib.uuid4()))
     values.setdefault('status', states.QUEUED)
+    if values['status'] in states.UNDER_WAY:
+        values.setdefault('under_way_key', under_way_key(
+            values['volume_id'], values.get('policy_id')))
     return models.BackupTask(**values)
 
 
@@ -144,11 +166,36 @@ def create_task(context, values: dict) -> models.BackupTask:
     return task
 
 
+def create_tasks(context, values: list[dict]) -> list[models.BackupTask]:
+    """Queue tasks; those whose volume and policy have one under way are not.
+
+    The database enforces the rule (a unique key), so that conductors
+    queueing at the same moment cannot both queue a backup; the one that
+    loses leaves that task out and queues the others.
+    """
+    for _ in range(3):
+        try:
+            return _insert_tasks(context, values)
+        except db_exc.DBDuplicateEntry:
+            continue    # queued meanwhile: looked up again
+    return _insert_tasks(context, values)
+
+
 @retry_on_deadlock
 @context_manager.writer
-def create_tasks(context, values: list[dict]) -> list[models.BackupTask]:
-    """Queue many tasks in one transaction: all of them or none."""
-    tasks = [_new_task(v) for v in values]
+def _insert_tasks(context, values: list[dict]) -> list[models.BackupTask]:
+    tasks, keys = [], set()
+    for task in (_new_task(v) for v in values):
+        if task.under_way_key is None or task.under_way_key not in keys:
+            tasks.append(task)
+            keys.add(task.under_way_key)
+    keys.discard(None)
+    taken = set()
+    for chunk in _chunks(sorted(keys), 500):
+        taken.update(context.session.scalars(
+            sa.select(models.BackupTask.under_way_key)
+            .where(models.BackupTask.under_way_key.in_(chunk))))
+    tasks = [t for t in tasks if t.under_way_key not in taken]
     context.session.add_all(tasks)
     context.session.flush()
     return tasks
@@ -194,6 +241,27 @@ def count_tasks_by_status(context) -> dict[str, int]:
         sa.select(models.BackupTask.status, sa.func.count())
         .group_by(models.BackupTask.status))
     return {status: count for status, count in rows}
+
+
+@context_manager.reader
+def servers_done(context, server_ids: set) -> dict:
+    """When the last good backup of each server with nothing under way ended.
+
+    Those of ``server_ids`` that have a backup queued or being made, or
+    no good backup, are left out.
+    """
+    Task = models.BackupTask
+    done = {}
+    for chunk in _chunks(sorted(server_ids), 500):
+        busy = (sa.select(Task.server_id).where(Task.server_id.in_(chunk))
+                .where(Task.status.in_(states.UNDER_WAY)))
+        done.update(context.session.execute(
+            sa.select(Task.server_id, sa.func.max(Task.finished_at))
+            .where(Task.server_id.in_(chunk))
+            .where(Task.server_id.not_in(busy))
+            .where(Task.status == states.AVAILABLE)
+            .group_by(Task.server_id)).all())
+    return done
 
 
 @context_manager.reader
@@ -259,6 +327,8 @@ def transition(context, task_id: int, expected: str, new: str, *,
     Returns whether this caller made the change.
     """
     states.check(expected, new)
+    if new not in states.UNDER_WAY:
+        values['under_way_key'] = None
     query = (sa.update(models.BackupTask)
              .where(models.BackupTask.id == task_id)
              .where(models.BackupTask.status == expected))

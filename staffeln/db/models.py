@@ -62,6 +62,7 @@ class Volume(TimestampMixin, Base):
     __tablename__ = 'volumes'
     __table_args__ = (
         sa.Index('volumes_project_id_idx', 'project_id'),
+        sa.Index('volumes_server_id_idx', 'server_id'),
     )
 
     id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
@@ -95,6 +96,8 @@ class BackupTask(TimestampMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint('uuid', name='uniq_backup_tasks0uuid'),
         sa.UniqueConstraint('backup_id', name='uniq_backup_tasks0backup_id'),
+        sa.UniqueConstraint('under_way_key',
+                            name='uniq_backup_tasks0under_way_key'),
         sa.Index('backup_tasks_status_idx', 'status'),
         sa.Index('backup_tasks_volume_id_idx', 'volume_id'),
         sa.Index('backup_tasks_project_id_status_idx',
@@ -142,6 +145,10 @@ class BackupTask(TimestampMixin, Base):
     #: Asked for now (staffeln-manage backup-now, the API), outside the
     #: schedule.
     on_demand: orm.Mapped[bool] = orm.mapped_column(default=False)
+    #: ``<volume id>:<policy id>`` while the task is under way (queued,
+    #: starting, creating), else None: unique, so that no conductor queues
+    #: a second backup of a volume under one policy.
+    under_way_key: orm.Mapped[str | None] = orm.mapped_column(sa.String(80))
 
 
 class ProjectReport(TimestampMixin, Base):
@@ -287,3 +294,34 @@ class VolumePolicy(Base):
     next_due_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
     #: Why it is (not) due, as the plan says it.
     reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+class Lock(Base):
+    """A mutex in the database: its row is updated to take it.
+
+    ``starts`` serializes the transactions that check the in-flight caps
+    and start a backup.
+    """
+
+    __tablename__ = 'locks'
+
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(32),
+                                              primary_key=True)
+    taken_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    taken_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+
+
+class Wakeup(Base):
+    """A request that a step run before its next period.
+
+    ``discovery`` is requested by whichever conductor hears that a server
+    was opted in or changed, and taken by the leader, which discovers then.
+    """
+
+    __tablename__ = 'wakeups'
+
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(32),
+                                              primary_key=True)
+    #: When it was last requested; None once taken.
+    requested_at: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column())

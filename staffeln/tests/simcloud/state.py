@@ -68,6 +68,9 @@ class Cloud:
                                  ('cinder-volume', 'simcloud@sim'),
                                  ('cinder-backup', 'simcloud'))}
         self._events: list[tuple[datetime.datetime, int, Event]] = []
+        #: Sends Nova's and Cinder's notifications (see the notifications
+        #: module); None sends none.
+        self.emitter = None
         self._seq = itertools.count()
         self.admin_project = self.add_project('admin')
         self.service_project = self.add_project('service')
@@ -101,6 +104,11 @@ class Cloud:
             while self._events and self._events[0][0] <= now:
                 due, _seq, event = heapq.heappop(self._events)
                 event(due)
+
+    def emit(self, method: str, *args: Any) -> None:
+        """A notification, when an emitter is attached."""
+        if self.emitter is not None:
+            getattr(self.emitter, method)(*args)
 
     # -- call counting -------------------------------------------------------
     def record_call(self, method: str, template: str) -> None:

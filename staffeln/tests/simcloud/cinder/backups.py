@@ -192,6 +192,7 @@ class BackupService:
         parent = self.cloud.backups.get(backup.parent_id or '')
         if parent is not None:
             parent.num_dependent_backups += 1
+        self.cloud.emit('backup', 'backup.create.end', backup)
 
     def _release_source(self, backup: models.Backup, failed: bool) -> None:
         if backup.snapshot_id:
@@ -245,6 +246,7 @@ class BackupService:
         backup.status = 'deleted'
         backup.deleted_at = backup.updated_at = due
         self.cloud.deleted_backups[backup.id] = backup
+        self.cloud.emit('backup', 'backup.delete.end', backup)
 
     # -- actions -------------------------------------------------------------
     def restore(self, ctx: ctx_mod.RequestContext, backup_id: str,
