@@ -42,9 +42,13 @@ opts = [
              'Nova\'s formats are understood.'),
     cfg.ListOpt(
         'exchanges',
-        default=['nova', 'cinder'],
-        help='Exchanges of the services listened to (their control_exchange '
-             'option).'),
+        default=['nova', 'openstack', 'cinder'],
+        help='Exchanges the notifications are sent on: each service\'s '
+             'control_exchange option. Nova sends on "nova"; Cinder, which '
+             'does not set a default of its own, sends on oslo.messaging\'s '
+             '"openstack" unless its control_exchange says otherwise. '
+             'Notifications of other services on the same exchange are '
+             'dropped unread.'),
     cfg.StrOpt(
         'pool',
         default='staffeln',

@@ -6,7 +6,9 @@ Nova sends ``compute.instance.update`` (unversioned, on the
 it does with ``[notifications] notify_on_state_change`` set; Cinder sends
 ``backup.create.end`` and ``backup.delete.end`` (unversioned). Each
 service publishes on its own exchange (``nova``, ``cinder``) with the
-``messagingv2`` driver, as the real services do.
+``messagingv2`` driver, as the real services do: Nova on ``nova``, Cinder
+on oslo.messaging's default ``openstack`` (Cinder sets no exchange of its
+own).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class Emitter:
 
     def __init__(self, url: str, nova_format: str = 'both',
                  nova_exchange: str = 'nova',
-                 cinder_exchange: str = 'cinder') -> None:
+                 cinder_exchange: str = 'openstack') -> None:
         if nova_format not in FORMATS:
             raise ValueError(f'nova_format must be one of {FORMATS}')
         self.nova_format = nova_format
