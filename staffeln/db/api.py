@@ -45,29 +45,22 @@ def get_engine():
 retry_on_deadlock = oslo_db_api.wrap_db_retry(
     max_retries=5, retry_on_deadlock=True, retry_interval=0.1,
     inc_retry_interval=True)
+#: For writers that read, then insert what is not there yet: when a racing
+#: conductor (two leaders at once) inserted the same row first, the whole
+#: transaction runs again and finds it.
+retry_on_race = oslo_db_api.wrap_db_retry(
+    max_retries=3, retry_interval=0.05, inc_retry_interval=False,
+    exception_checker=lambda exc: isinstance(exc, db_exc.DBDuplicateEntry))
 
 
 # ---------------------------------------------------------------- volumes
 
-def save_volumes(context, records: list[dict],
-                 seen_at: datetime.datetime) -> None:
-    """Insert or update what discovery saw of each volume.
-
-    Two leaders at once (one whose lock expired under it) may both insert
-    a new volume: the one that loses reads it again and updates it.
-    """
-    for _ in range(3):
-        try:
-            return _save_volumes(context, records, seen_at)
-        except db_exc.DBDuplicateEntry:
-            continue
-    return _save_volumes(context, records, seen_at)
-
-
+@retry_on_race
 @retry_on_deadlock
 @context_manager.writer
-def _save_volumes(context, records: list[dict],
-                  seen_at: datetime.datetime) -> None:
+def save_volumes(context, records: list[dict],
+                 seen_at: datetime.datetime) -> None:
+    """Insert or update what discovery saw of each volume."""
     if not records:
         return
     ids = [r['id'] for r in records]
@@ -166,24 +159,16 @@ def create_task(context, values: dict) -> models.BackupTask:
     return task
 
 
+@retry_on_race
+@retry_on_deadlock
+@context_manager.writer
 def create_tasks(context, values: list[dict]) -> list[models.BackupTask]:
     """Queue tasks; those whose volume and policy have one under way are not.
 
     The database enforces the rule (a unique key), so that conductors
     queueing at the same moment cannot both queue a backup; the one that
-    loses leaves that task out and queues the others.
+    loses looks again, leaves that task out and queues the others.
     """
-    for _ in range(3):
-        try:
-            return _insert_tasks(context, values)
-        except db_exc.DBDuplicateEntry:
-            continue    # queued meanwhile: looked up again
-    return _insert_tasks(context, values)
-
-
-@retry_on_deadlock
-@context_manager.writer
-def _insert_tasks(context, values: list[dict]) -> list[models.BackupTask]:
     tasks, keys = [], set()
     for task in (_new_task(v) for v in values):
         if task.under_way_key is None or task.under_way_key not in keys:

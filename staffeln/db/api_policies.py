@@ -15,6 +15,7 @@ from staffeln.common import exception
 from staffeln.db.api import context_manager
 from staffeln.db.api import fail_closed
 from staffeln.db.api import retry_on_deadlock
+from staffeln.db.api import retry_on_race
 from staffeln.db import models
 
 Policy = models.ProtectionPolicy
@@ -187,6 +188,7 @@ def set_project_settings(context, project_id: str, now: datetime.datetime,
         setattr(settings, key, value)
 
 
+@retry_on_race
 @retry_on_deadlock
 @context_manager.writer
 def save_volume_policies(context, plans: dict[str, list]) -> None:

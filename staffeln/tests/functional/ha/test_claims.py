@@ -166,6 +166,34 @@ class TestRacingConductors(base.ConductorTestCase):
         self.assertEqual(self.volumes, len(tasks))
         self.assertEqual(self.volumes, len({t.volume_id for t in tasks}))
 
+    def test_three_leaders_at_once_keep_the_caps_and_one_task_a_volume(
+            self):
+        # Three conductors that all believe they lead (their locks expired
+        # under them): each discovers, starts and polls, round after round.
+        self.flags(group='conductor', max_in_flight=5,
+                   max_in_flight_per_project=2, backup_interval='2h',
+                   min_backup_interval='1h')
+        self.sim.cloud.track_creating = True
+        managers = [self.make_manager() for _ in range(CONDUCTORS)]
+        for number, mgr in enumerate(managers):
+            mgr.engine.host = f'conductor-{number}'
+
+        def leader_step(mgr, context):
+            mgr.discover_and_schedule(context)
+            mgr.backup_step(context)
+        for _ in range(40):
+            self.race(leader_step, managers)
+            under_way = collections.Counter(
+                (t.volume_id, t.policy_id) for t in self.tasks()
+                if t.status in states.UNDER_WAY)
+            self.assertLessEqual(set(under_way.values()), {1})
+            self.clock.advance(60)
+        # Sampled in the simulated Cinder as each backup was created.
+        self.assertEqual(5, self.sim.cloud.peak_creating)
+        self.assertEqual(2, self.sim.cloud.peak_creating_per_project)
+        done = self.tasks(status=states.AVAILABLE)
+        self.assertEqual(self.volumes, len({t.volume_id for t in done}))
+
     def test_racing_recoveries_adopt_a_dead_conductors_backups_once(self):
         self.schedule()
         dead = self.engine('conductor-dead')

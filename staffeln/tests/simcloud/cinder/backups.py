@@ -149,6 +149,7 @@ class BackupService:
             backup.outcome = outcome.kind
             backup.outcome_reason = outcome.reason
         self.cloud.backups.add(backup)
+        self.cloud.sample_creating()
         if backup.outcome != 'stuck':
             self.cloud.schedule(self.cloud.backup_duration,
                                 lambda due: self._created(backup, due))
