@@ -265,6 +265,25 @@ class TestBackups(base.ConductorTestCase):
             self.sim.cloud.servers.get(server.id).metadata[
                 self.conf.conductor.last_backup_time_key])
 
+    def test_a_stopping_conductor_ends_its_pass_at_the_next_task(self):
+        acme = self.tenant('acme')
+        self.server(acme, 'web', volumes=5)
+        mgr = self.make_manager()
+        mgr.discover_and_schedule(self.context)
+        create = mgr.cloud.create_backup
+
+        def create_then_sigterm(*args, **kwargs):
+            backup = create(*args, **kwargs)
+            mgr.engine.stopping.set()    # what SIGTERM does meanwhile
+            return backup
+        mgr.cloud.create_backup = create_then_sigterm
+        self.assertEqual(1, mgr.engine.start_queued(self.context))
+        queued = self.tasks(status=states.QUEUED)
+        self.assertEqual(4, len(queued))
+        # Released: another conductor (or this one, restarted) takes them
+        # at once, not after the claim expires.
+        self.assertEqual({None}, {t.claimed_by for t in queued})
+
     def test_stuck_backup_times_out_and_is_cleaned_up(self):
         self.flags(group='conductor', backup_timeout='1h')
         acme = self.tenant('acme')
