@@ -1,0 +1,21 @@
+"""Rules of a project's settings: ``/v1/projects/{project_id}/settings``."""
+
+from staffeln.policies import base
+
+GET = 'staffeln:project:settings:get'
+UPDATE = 'staffeln:project:settings:update'
+
+rules = [
+    base.rule(GET, base.ADMIN_OR_PROJECT_READER,
+              "Show a project's settings: its default policy, the digest's "
+              "extra recipients, whether protection is paused.",
+              'GET', '/v1/projects/{project_id}/settings'),
+    base.rule(UPDATE, base.ADMIN_OR_PROJECT_MEMBER,
+              "Change a project's settings: pause or resume its protection, "
+              "choose its default policy and its digest's recipients.",
+              'PATCH', '/v1/projects/{project_id}/settings'),
+]
+
+
+def list_rules():
+    return rules
