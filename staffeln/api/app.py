@@ -9,8 +9,8 @@ The returned Flask application serves:
   :mod:`versions`;
 * ``/v1/tasks``: the read-only task API (a token), :mod:`tasks`;
 * ``/v1/volumes``, ``/v1/backups``, ``/v1/policies``,
-  ``/v1/projects/{id}/settings`` and ``/v1/stats`` (a token): the REST
-  resources, one blueprint each.
+  ``/v1/projects/{id}/settings``, ``/v1/stats`` and ``/v1/restores``, and
+  the backup records (a token): the REST resources, one blueprint each.
 
 Every answer carries an ``X-OpenStack-Request-Id``.
 
@@ -31,14 +31,18 @@ from staffeln.api import errors
 from staffeln.api import healthcheck
 from staffeln.api import policies
 from staffeln.api import projects
+from staffeln.api import records
+from staffeln.api import restores
 from staffeln.api import stats
 from staffeln.api import tasks
 from staffeln.api import versions
 from staffeln.api import volumes
+from staffeln.cloud import client as cloud_client
 from staffeln.common import clock as staffeln_clock
 
 BLUEPRINTS = (backup_hook.bp, tasks.bp, versions.bp, volumes.bp,
-              backups.bp, policies.bp, projects.bp, stats.bp)
+              backups.bp, policies.bp, projects.bp, stats.bp, restores.bp,
+              records.bp)
 
 
 def create_app(conf: cfg.ConfigOpts,
@@ -49,6 +53,9 @@ def create_app(conf: cfg.ConfigOpts,
         STAFFELN_HOOK=backup_hook.Settings.from_conf(conf),
         STAFFELN_ENFORCER=authz.make_enforcer(conf),
         STAFFELN_CLOCK=clock or staffeln_clock.Clock(),
+        # The cloud adapter is built on the first call that needs it.
+        STAFFELN_CLOUD=None,
+        STAFFELN_CLOUD_FACTORY=lambda: cloud_client.Cloud(conf),
         MAX_CONTENT_LENGTH=conf.api.max_request_body_size,
     )
     for blueprint in BLUEPRINTS:

@@ -115,6 +115,72 @@ class CinderCalls(calls.Calls):
             }
         return result
 
+    def restore_backup(self, project_id: str, backup_id: str,
+                       volume_id: str | None = None,
+                       name: str | None = None) -> dict:
+        """Restore a backup onto a volume, or onto a new one without it.
+
+        In the backup's project scope, so that a new volume is the
+        project's (and counts toward its quota). Never sent twice.
+        Returns Cinder's answer: ``backup_id``, ``volume_id`` and
+        ``volume_name``.
+        """
+        spec = {}
+        if volume_id is not None:
+            spec['volume_id'] = volume_id
+        if name is not None:
+            spec['name'] = name
+
+        def restore(conn):
+            response = conn.block_storage.post(
+                f'/backups/{backup_id}/restore', json={'restore': spec},
+                microversion=VOLUME_MICROVERSION, connect_retries=0)
+            sdk_exc.raise_from_response(response)
+            return response.json()['restore']
+        return self._project_call(
+            project_id, f'restoring backup {backup_id}', restore)
+
+    def volume_status(self, volume_id: str) -> str:
+        """The status of any project's volume (an admin call)."""
+        def fetch():
+            response = self._storage().get(f'/volumes/{volume_id}',
+                                           microversion=VOLUME_MICROVERSION)
+            sdk_exc.raise_from_response(response)
+            return response.json()['volume']['status']
+        return self._call(f'reading volume {volume_id}', fetch)
+
+    def export_backup_record(self, backup_id: str) -> dict:
+        """``backup_service`` and ``backup_url`` of a backup (admin).
+
+        Cinder's ``GET /backups/{id}/export_record``, called directly:
+        openstacksdk's helpers get it wrong.
+        """
+        def fetch():
+            response = self._storage().get(
+                f'/backups/{backup_id}/export_record',
+                microversion=VOLUME_MICROVERSION)
+            sdk_exc.raise_from_response(response)
+            return response.json()['backup-record']
+        return self._call(f'exporting the record of backup {backup_id}',
+                          fetch)
+
+    def import_backup_record(self, backup_service: str,
+                             backup_url: str) -> dict:
+        """Import a backup record (admin); Cinder's answer: id and name.
+
+        Never sent twice: a second import of the same record is refused.
+        """
+        body = {'backup-record': {'backup_service': backup_service,
+                                  'backup_url': backup_url}}
+
+        def send():
+            response = self._storage().post(
+                '/backups/import_record', json=body,
+                microversion=VOLUME_MICROVERSION, connect_retries=0)
+            sdk_exc.raise_from_response(response)
+            return response.json()['backup']
+        return self._call('importing a backup record', send, retry=False)
+
     def backup_services(self) -> list[dict]:
         """Cinder's ``cinder-backup`` services: host, status and state."""
         def fetch():

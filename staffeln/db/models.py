@@ -287,3 +287,30 @@ class VolumePolicy(Base):
     next_due_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
     #: Why it is (not) due, as the plan says it.
     reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+class Restore(TimestampMixin, Base):
+    """A restore of a Staffeln backup, asked for through the API.
+
+    ``requested`` is written before Cinder is asked; then ``restoring``
+    (Cinder accepted it; ``volume_id`` is the volume being written),
+    ``available`` or ``error``.
+    """
+
+    __tablename__ = 'restores'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_restores0uuid'),
+        sa.Index('restores_project_id_idx', 'project_id'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    backup_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    #: The volume written: a new one, or the existing one asked for.
+    volume_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    volume_name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    new_volume: orm.Mapped[bool] = orm.mapped_column(default=True)
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()

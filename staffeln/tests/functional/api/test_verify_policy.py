@@ -10,6 +10,7 @@ is added without its cases here.
 import dataclasses
 
 from staffeln.api import auth
+from staffeln.db import api_restores
 from staffeln.tests.functional.api import rest
 
 A = rest.PROJECT_A
@@ -79,6 +80,24 @@ ROUTES = {
         Case('GET', f'/v1/stats?project_id={A}', (P.PLAIN_A, P.MEMBER_B)),
         Case('GET', '/v1/stats?all_projects=true', (P.MEMBER_A,)),
     ],
+    'restores.list_restores': [
+        Case('GET', '/v1/restores', (P.PLAIN_A,)),
+        Case('GET', f'/v1/restores?project_id={A}', (P.PLAIN_A, P.MEMBER_B)),
+        Case('GET', '/v1/restores?all_projects=true', (P.MEMBER_A,)),
+    ],
+    'restores.get_restore': [
+        Case('GET', '/v1/restores/{restore_a}', (P.PLAIN_A, P.MEMBER_B))],
+    'restores.create_restore': [
+        Case('POST', '/v1/restores', (P.PLAIN_A, P.READER_A, P.MEMBER_B),
+             {'backup_id': '{full_a}'}),
+    ],
+    'records.export_record': [
+        Case('GET', '/v1/backups/{full_a}/export_record',
+             (P.PLAIN_A, P.READER_A, P.MEMBER_A, P.MEMBER_B))],
+    'records.import_record': [
+        Case('POST', '/v1/backups/import_record', (P.PLAIN_A, P.MEMBER_A),
+             {'backup_service': 'cinder.backup.drivers.posix',
+              'backup_url': 'eyJpZCI6ICJ4In0='})],
 }
 PUBLIC_ENDPOINTS = {'backup_hook.check_delete', 'versions.versions',
                     'versions.version'}
@@ -90,8 +109,12 @@ class TestVerifyPolicy(rest.RestTestCase):
         super().setUp()
         self.world = rest.World()
         task_a = self.get('/v1/tasks', rest.MEMBER_A)['tasks'][0]['uuid']
+        restore_a = api_restores.create_restore(self.world.ctx, {
+            'project_id': A, 'backup_id': self.world.full_a,
+            'new_volume': True}, rest.NOW)
         self.names = dict(vars(self.world), task_a=task_a,
-                          server_a=self.world.server_a)
+                          server_a=self.world.server_a,
+                          restore_a=restore_a.uuid)
 
     def cases(self):
         for endpoint, cases in ROUTES.items():
@@ -128,3 +151,5 @@ class TestVerifyPolicy(rest.RestTestCase):
                                 ['backups']))
         self.assertEqual(['default'], [
             p['name'] for p in self.get('/v1/policies')['policies']])
+        self.assertEqual(1, len(self.get('/v1/restores?all_projects=true')
+                                ['restores']))

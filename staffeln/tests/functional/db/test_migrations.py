@@ -145,6 +145,16 @@ class TestMigrationsWalk(base.TestCase):
                 "SELECT policy_id, on_demand FROM backup_tasks "
                 "WHERE uuid = 't0'")).one()))
 
+    def _check_0007_restores(self, engine):
+        inspector = sa.inspect(engine)
+        self.assertIn('restores', inspector.get_table_names())
+        columns = {c['name'] for c in inspector.get_columns('restores')}
+        self.assertLessEqual({'uuid', 'project_id', 'backup_id',
+                              'volume_id', 'new_volume', 'status',
+                              'reason', 'finished_at'}, columns)
+        self.assertIn('restores_project_id_idx',
+                      {i['name'] for i in inspector.get_indexes('restores')})
+
 
 class TestModelsMigrationsSync(test_migrations.ModelsMigrationsSync,
                                base.TestCase):

@@ -1,0 +1,42 @@
+"""restores: restores asked for through the API, and their state
+
+Revision ID: 0007_restores
+Revises: 0005_protection_policies
+Create Date: 2026-12-03
+"""
+
+from alembic import op
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+
+revision = '0007_restores'
+down_revision = '0005_protection_policies'
+branch_labels = None
+depends_on = None
+
+
+def _datetime():
+    # Microseconds on MySQL too, like every other backend keeps them.
+    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql')
+
+
+def upgrade():
+    op.create_table(
+        'restores',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('uuid', sa.String(length=36), nullable=False),
+        sa.Column('project_id', sa.String(length=64), nullable=False),
+        sa.Column('backup_id', sa.String(length=36), nullable=False),
+        sa.Column('volume_id', sa.String(length=36), nullable=True),
+        sa.Column('volume_name', sa.String(length=255), nullable=True),
+        sa.Column('new_volume', sa.Boolean(), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=True),
+        sa.Column('finished_at', _datetime(), nullable=True),
+        sa.Column('created_at', _datetime(), nullable=False),
+        sa.Column('updated_at', _datetime(), nullable=True),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('uuid', name='uniq_restores0uuid'),
+    )
+    op.create_index('restores_project_id_idx', 'restores', ['project_id'])
