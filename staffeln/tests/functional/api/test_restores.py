@@ -10,6 +10,7 @@ from staffeln.common import context as staffeln_context
 from staffeln.db import api as db_api
 from staffeln.db import states
 from staffeln.tests.functional.api import rest
+from staffeln.tests.functional.api import samples
 from staffeln.tests.functional.conductor import base as conductor_base
 from staffeln.tests.functional import db_fixture
 from staffeln.tests.simcloud import fixture as sim_fixture
@@ -50,8 +51,11 @@ class TestRestores(rest.RestTestCase):
         return backup.id
 
     def test_restore_to_a_new_volume(self):
-        restore = self.ok('POST', '/v1/restores', self.member, 202, json={
-            'backup_id': self.backup_id, 'name': 'data-restored'})['restore']
+        body = samples.load('restore-create-req.json')
+        body['backup_id'] = self.backup_id
+        answer = self.ok('POST', '/v1/restores', self.member, 202, json=body)
+        samples.check(self, 'restore-create-resp.json', answer)
+        restore = answer['restore']
         self.assertEqual(('restoring', True, 'data-restored'),
                          (restore['status'], restore['new_volume'],
                           restore['volume_name']))
@@ -62,12 +66,15 @@ class TestRestores(rest.RestTestCase):
         self.assertEqual('restoring',
                          self.get(path, self.reader)['restore']['status'])
         self.sim.cloud.advance(self.sim.cloud.restore_duration)
-        done = self.get(path, self.reader)['restore']
+        answer = self.get(path, self.reader)
+        samples.check(self, 'restore-show-resp.json', answer)
+        done = answer['restore']
         self.assertEqual('available', done['status'])
         self.assertIsNotNone(done['finished_at'])
-        self.assertEqual([restore['uuid']], [
-            r['uuid'] for r in self.get('/v1/restores',
-                                        self.reader)['restores']])
+        listed = self.get('/v1/restores', self.reader)
+        samples.check(self, 'restores-list-resp.json', listed)
+        self.assertEqual([restore['uuid']],
+                         [r['uuid'] for r in listed['restores']])
 
     def test_restore_onto_an_existing_volume(self):
         target = self.sim.cloud.add_volume(self.project.id, size=5,
@@ -114,7 +121,9 @@ class TestRestores(rest.RestTestCase):
     def test_export_and_import_record(self):
         path = f'/v1/backups/{self.backup_id}/export_record'
         self.refused(403, 'GET', path, self.member)
-        record = self.get(path)['backup_record']
+        exported = self.get(path)
+        samples.check(self, 'export-record-resp.json', exported)
+        record = exported['backup_record']
         self.assertEqual({'backup_service', 'backup_url'}, set(record))
         self.refused(403, 'POST', '/v1/backups/import_record', self.member,
                      json=record)
@@ -122,8 +131,12 @@ class TestRestores(rest.RestTestCase):
                      json=record)  # Cinder still has it.
         self.sim.cloud.backups.remove(
             self.sim.cloud.backups.get(self.backup_id))
-        imported = self.ok('POST', '/v1/backups/import_record', rest.ADMIN,
-                           201, json=record)['backup']
+        self.assertEqual(set(samples.load('import-record-req.json')),
+                         set(record))
+        answer = self.ok('POST', '/v1/backups/import_record', rest.ADMIN,
+                         201, json=record)
+        samples.check(self, 'import-record-resp.json', answer)
+        imported = answer['backup']
         self.assertEqual(self.backup_id, imported['id'])
         self.refused(400, 'POST', '/v1/backups/import_record', rest.ADMIN,
                      json={'backup_service': 'x'})
