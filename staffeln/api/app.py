@@ -33,6 +33,7 @@ from staffeln.api import policies
 from staffeln.api import projects
 from staffeln.api import records
 from staffeln.api import restores
+from staffeln.api import retention
 from staffeln.api import stats
 from staffeln.api import tasks
 from staffeln.api import versions
@@ -42,7 +43,7 @@ from staffeln.common import clock as staffeln_clock
 
 BLUEPRINTS = (backup_hook.bp, tasks.bp, versions.bp, volumes.bp,
               backups.bp, policies.bp, projects.bp, stats.bp, restores.bp,
-              records.bp)
+              records.bp, retention.bp)
 
 
 def create_app(conf: cfg.ConfigOpts,

@@ -14,6 +14,7 @@ from staffeln.policies import base
 from staffeln.policies import projects
 from staffeln.policies import protection
 from staffeln.policies import restores
+from staffeln.policies import retention
 from staffeln.policies import stats
 from staffeln.policies import tasks
 from staffeln.policies import volumes
@@ -23,4 +24,5 @@ def list_rules():
     return itertools.chain(base.list_rules(), tasks.list_rules(),
                            volumes.list_rules(), backups.list_rules(),
                            protection.list_rules(), projects.list_rules(),
-                           stats.list_rules(), restores.list_rules())
+                           stats.list_rules(), restores.list_rules(),
+                           retention.list_rules())

@@ -1,4 +1,5 @@
-"""``openstack staffeln backup list|show|create``, ``export``, ``import``."""
+"""``openstack staffeln backup list|show|create``, ``export``, ``import``,
+``prune``."""
 
 from osc_lib.command import command
 from osc_lib import exceptions
@@ -123,3 +124,33 @@ class ImportBackup(command.ShowOne):
             'backup_service': args.backup_service,
             'backup_url': args.backup_url})['backup']
         return common.show(backup)
+
+
+class PruneBackup(command.Lister):
+    """Release now the backups that retention deletes.
+
+    Of a volume or a project; --dry-run only shows the plan.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        target = parser.add_mutually_exclusive_group(required=True)
+        target.add_argument('--volume', metavar='<volume-id>')
+        target.add_argument('--project', metavar='<project-id>')
+        parser.add_argument('--dry-run', action='store_true',
+                            help='Show what retention keeps and deletes, '
+                                 'and why; change nothing.')
+        return parser
+
+    def take_action(self, args):
+        client = self.app.client_manager.staffeln
+        scope = ({'volume_id': args.volume} if args.volume
+                 else {'project_id': args.project})
+        if args.dry_run:
+            rows = client.get('/v1/retention/preview', **scope)['backups']
+        else:
+            rows = client.post('/v1/retention/prune', scope)['released']
+        fields = ('id', 'volume_id', 'type', 'created_at', 'action',
+                  'reason')
+        return (('Backup', 'Volume', 'Type', 'Created At', 'Action',
+                 'Reason'), [common.row(r, fields) for r in rows])

@@ -31,6 +31,10 @@ CASES = [
     ('stats-show', 'GET', '/v1/stats?all_projects=true', rest.ADMIN, None,
      200),
     ('tasks-list', 'GET', '/v1/tasks', rest.MEMBER_A, None, 200),
+    ('retention-preview', 'GET', '/v1/retention/preview?volume_id={vol_a}',
+     rest.READER_A, None, 200),
+    ('retention-prune', 'POST', '/v1/retention/prune', rest.MEMBER_A,
+     'retention-prune-req', 202),
 ]
 
 

@@ -127,6 +127,12 @@ class TestCli(rest.RestTestCase):
         new = self.sim.cloud.volumes.get(done['volume_id'])
         self.assertEqual((self.alpha.id, 2, 'available'),
                          (new.project_id, new.size, new.status))
+        plan = self.openstack('prune', '--volume', self.volume.id,
+                              '--dry-run', '-f', 'json')
+        self.assertEqual([(self.backup_id, 'keep')],
+                         [(b['Backup'], b['Action']) for b in plan])
+        self.assertEqual([], self.openstack('prune', '--volume',
+                                            self.volume.id, '-f', 'json'))
 
     def test_member_cannot_see_another_project(self):
         refused = self.openstack('volume', 'show', self.beta_volume.id,

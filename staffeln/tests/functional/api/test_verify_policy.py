@@ -91,6 +91,21 @@ ROUTES = {
         Case('POST', '/v1/restores', (P.PLAIN_A, P.READER_A, P.MEMBER_B),
              {'backup_id': '{full_a}'}),
     ],
+    'retention.preview': [
+        Case('GET', '/v1/retention/preview', (P.PLAIN_A,)),
+        Case('GET', f'/v1/retention/preview?project_id={A}',
+             (P.PLAIN_A, P.MEMBER_B)),
+        Case('GET', '/v1/retention/preview?volume_id={vol_a}',
+             (P.PLAIN_A, P.MEMBER_B)),
+        Case('GET', '/v1/retention/preview?all_projects=true',
+             (P.MEMBER_A,)),
+    ],
+    'retention.prune': [
+        Case('POST', '/v1/retention/prune',
+             (P.PLAIN_A, P.READER_A, P.MEMBER_B), {'volume_id': '{vol_a}'}),
+        Case('POST', '/v1/retention/prune',
+             (P.PLAIN_A, P.READER_A, P.MEMBER_B), {'project_id': A}),
+    ],
     'records.export_record': [
         Case('GET', '/v1/backups/{full_a}/export_record',
              (P.PLAIN_A, P.READER_A, P.MEMBER_A, P.MEMBER_B))],
