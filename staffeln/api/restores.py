@@ -1,12 +1,14 @@
 """``/v1/restores``: restore a Staffeln backup, and follow the restore.
 
 A restore writes the backup onto a new volume of the backup's project
-(named as asked, the backup's size) or onto an available volume of that
-project (``volume_id``), through Cinder's backup restore in the project's
-scope. The restore is recorded before Cinder is asked (``requested``),
-then ``restoring`` with the volume being written; reading it asks Cinder
-how that volume is and records ``available`` or ``error``. The rules are
-in :mod:`staffeln.policies.restores`.
+(Cinder's create-volume-from-backup, microversion 3.47: ``name``, ``size``
+and ``availability_zone`` optional, the backup's size by default) or onto
+an available volume of that project (``volume_id``, Cinder's backup
+restore), in the project's scope. The restore is recorded before Cinder
+is asked (``requested``), then ``restoring`` with the volume being
+written; reading it asks Cinder how that volume is and records
+``available`` or ``error``. The rules are in
+:mod:`staffeln.policies.restores`.
 """
 
 import flask
@@ -37,27 +39,50 @@ def view(restore) -> dict:
     return result
 
 
+_NEW_VOLUME = ('name', 'size', 'availability_zone')
+
+
 def _body():
-    body = resource.json_body(('backup_id', 'volume_id', 'name'),
+    body = resource.json_body(('backup_id', 'volume_id') + _NEW_VOLUME,
                               required=('backup_id',))
     volume_id = body.get('volume_id')
     if volume_id is not None:
         volume_id = schemas.parse_uuid(volume_id, 'volume_id')
-    name = body.get('name')
-    if name is not None and (not isinstance(name, str)
-                             or not 0 < len(name) <= 255):
-        raise errors.BadRequest('name must be a string of 1 to 255 '
-                                'characters')
-    if name is not None and volume_id is not None:
-        raise errors.BadRequest('name is for a new volume: give name or '
-                                'volume_id, not both')
-    return body['backup_id'], volume_id, name
+        given = [key for key in _NEW_VOLUME if key in body]
+        if given:
+            raise errors.BadRequest(f'{given[0]} is for a new volume: give '
+                                    f'it or volume_id, not both')
+    for key in ('name', 'availability_zone'):
+        value = body.get(key)
+        if value is not None and (not isinstance(value, str)
+                                  or not 0 < len(value) <= 255):
+            raise errors.BadRequest(f'{key} must be a string of 1 to 255 '
+                                    f'characters')
+    size = body.get('size')
+    if size is not None and (not isinstance(size, int)
+                             or isinstance(size, bool) or size < 1):
+        raise errors.BadRequest('size must be a whole number of gigabytes')
+    return body['backup_id'], volume_id, {
+        key: body.get(key) for key in _NEW_VOLUME}
+
+
+def _send(task, volume_id, new: dict) -> dict:
+    """Ask Cinder; the volume being written: ``(id, name)``."""
+    cloud = resource.cloud()
+    if volume_id is not None:
+        answer = cloud.restore_backup(task.project_id, task.backup_id,
+                                      volume_id)
+        return {'volume_id': answer.get('volume_id'),
+                'volume_name': answer.get('volume_name')}
+    volume = cloud.create_volume_from_backup(
+        task.project_id, task.backup_id, **new)
+    return {'volume_id': volume['id'], 'volume_name': volume['name']}
 
 
 @bp.post('/v1/restores')
 def create_restore():
     ctx = resource.context()
-    backup_id, volume_id, name = _body()
+    backup_id, volume_id, new = _body()
     task = backups.find(ctx, backup_id, rules.CREATE)
     if task.status != states.AVAILABLE:
         raise errors.Conflict(f'backup {task.backup_id} is {task.status}: '
@@ -67,8 +92,7 @@ def create_restore():
         'project_id': task.project_id, 'backup_id': task.backup_id,
         'volume_id': volume_id, 'new_volume': volume_id is None}, now)
     try:
-        answer = resource.cloud().restore_backup(
-            task.project_id, task.backup_id, volume_id, name)
+        written = _send(task, volume_id, new)
     except exception.CloudError as exc:
         api_restores.update_restore(
             ctx, restore.id, api_restores.REQUESTED, resource.now(),
@@ -77,8 +101,7 @@ def create_restore():
         raise
     api_restores.update_restore(
         ctx, restore.id, api_restores.REQUESTED, resource.now(),
-        status=api_restores.RESTORING, volume_id=answer.get('volume_id'),
-        volume_name=answer.get('volume_name'))
+        status=api_restores.RESTORING, **written)
     restore = api_restores.get_restore(ctx, restore.uuid)
     return flask.jsonify({'restore': view(restore)}), 202
 

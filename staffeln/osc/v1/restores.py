@@ -14,18 +14,23 @@ class CreateRestore(command.ShowOne):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('backup', metavar='<backup-id>')
-        target = parser.add_mutually_exclusive_group()
-        target.add_argument('--name', help='The new volume\'s name.')
-        target.add_argument('--volume', metavar='<volume-id>',
-                            help='Overwrite this available volume.')
+        parser.add_argument('--name', help='The new volume\'s name.')
+        parser.add_argument('--size', type=int, metavar='<gigabytes>',
+                            help='The new volume\'s size (default: the '
+                                 'backup\'s).')
+        parser.add_argument('--availability-zone', metavar='<zone>',
+                            help='The new volume\'s availability zone.')
+        parser.add_argument('--volume', metavar='<volume-id>',
+                            help='Overwrite this available volume instead.')
         return parser
 
     def take_action(self, args):
         body = {'backup_id': args.backup}
-        if args.name:
-            body['name'] = args.name
-        if args.volume:
-            body['volume_id'] = args.volume
+        for key, value in (('name', args.name), ('size', args.size),
+                           ('availability_zone', args.availability_zone),
+                           ('volume_id', args.volume)):
+            if value is not None:
+                body[key] = value
         client = self.app.client_manager.staffeln
         return common.show(client.post('/v1/restores', body)['restore'])
 

@@ -118,7 +118,8 @@ class TestCli(rest.RestTestCase):
                          [(t['Volume'], t['Type'], t['Status'])
                           for t in queued])
         restore = self.openstack('restore', 'create', self.backup_id,
-                                 '--name', 'data-restored', '-f', 'json')
+                                 '--name', 'data-restored',
+                                 '--availability-zone', 'nova', '-f', 'json')
         self.assertEqual('restoring', restore['status'])
         self.sim.cloud.advance(self.sim.cloud.restore_duration)
         done = self.openstack('restore', 'show', restore['uuid'],

@@ -60,8 +60,9 @@ class TestRestores(rest.RestTestCase):
                          (restore['status'], restore['new_volume'],
                           restore['volume_name']))
         volume = self.sim.cloud.volumes.get(restore['volume_id'])
-        self.assertEqual((self.project.id, 3, 'restoring-backup'),
-                         (volume.project_id, volume.size, volume.status))
+        self.assertEqual((self.project.id, 3, 'creating', self.backup_id),
+                         (volume.project_id, volume.size, volume.status,
+                          volume.backup_id))
         path = f'/v1/restores/{restore["uuid"]}'
         self.assertEqual('restoring',
                          self.get(path, self.reader)['restore']['status'])
@@ -75,6 +76,26 @@ class TestRestores(rest.RestTestCase):
         samples.check(self, 'restores-list-resp.json', listed)
         self.assertEqual([restore['uuid']],
                          [r['uuid'] for r in listed['restores']])
+
+    def test_restore_to_a_larger_volume_in_a_zone(self):
+        message = self.refused(400, 'POST', '/v1/restores', self.member,
+                               json={'backup_id': self.backup_id,
+                                     'size': 2})
+        self.assertIn('cannot be smaller than the backup size 3GB',
+                      message)
+        self.refused(400, 'POST', '/v1/restores', self.member,
+                     json={'backup_id': self.backup_id,
+                           'availability_zone': 'elsewhere'})
+        restore = self.ok('POST', '/v1/restores', self.member, 202, json={
+            'backup_id': self.backup_id, 'size': 5,
+            'availability_zone': 'nova'})['restore']
+        volume = self.sim.cloud.volumes.get(restore['volume_id'])
+        self.assertEqual((5, 'nova'), (volume.size,
+                                       volume.availability_zone))
+        # Cinder restores one backup at a time.
+        message = self.refused(400, 'POST', '/v1/restores', self.member,
+                               json={'backup_id': self.backup_id})
+        self.assertIn("status must be one of 'available'", message)
 
     def test_restore_onto_an_existing_volume(self):
         target = self.sim.cloud.add_volume(self.project.id, size=5,
@@ -108,9 +129,13 @@ class TestRestores(rest.RestTestCase):
         self.refused(403, 'POST', '/v1/restores', other, json=body)
         self.refused(401, 'POST', '/v1/restores', {}, json=body)
         for bad in ({}, {'backup_id': 'x'}, {'backup_id': self.backup_id,
-                                             'size': 3},
+                                             'colour': 'red'},
                     {'backup_id': self.backup_id, 'name': ''},
                     {'backup_id': self.backup_id, 'name': 'n',
+                     'volume_id': self.volume.id},
+                    {'backup_id': self.backup_id, 'size': 0},
+                    {'backup_id': self.backup_id, 'size': '3'},
+                    {'backup_id': self.backup_id, 'size': 3,
                      'volume_id': self.volume.id}):
             self.refused(400, 'POST', '/v1/restores', self.member, json=bad)
         self.refused(404, 'POST', '/v1/restores', self.member,
