@@ -1,9 +1,11 @@
-"""``/v1/projects/{project_id}/settings``: what a project chose.
+"""``/v1/projects/{project_id}/settings``: what a project chose, and
+``/v1/servers/{server_id}/settings``: what was chosen for a server.
 
-Its default policy (``null``: the global default), the extra recipients of
-its digest, and whether its protection is paused (no backup starts while
-it is). A project's members change them; its readers see them. The rules
-are in :mod:`staffeln.policies.projects`.
+A project's default policy (``null``: the global default), the extra
+recipients of its digest, and whether its protection is paused (no backup
+starts while it is); whether a server's protection is paused. A project's
+members change them; its readers see them. The rules are in
+:mod:`staffeln.policies.projects`.
 """
 
 import flask
@@ -11,7 +13,9 @@ import flask
 from staffeln.actions import policies as policy_actions
 from staffeln.api import errors
 from staffeln.api import resource
+from staffeln.api import schemas
 from staffeln.db import api_policies
+from staffeln.db import api_views
 from staffeln.policies import projects as rules
 
 bp = flask.Blueprint('projects', __name__)
@@ -86,3 +90,45 @@ def update_settings(project_id: str):
         api_policies.set_project_settings(ctx, project_id, resource.now(),
                                           **values)
     return flask.jsonify({'settings': _view(project_id, ctx)})
+
+
+def _server(ctx, server_id: str, rule: str) -> tuple[str, str]:
+    """The server's id and project, authorized.
+
+    404 for a server Staffeln does not protect.
+    """
+    server_id = schemas.parse_uuid(server_id, 'server id')
+    project_id = api_views.server_project(ctx, server_id)
+    resource.authorize(rule, {'project_id': project_id or ctx.project_id},
+                       ctx)
+    if project_id is None:
+        raise errors.NotFound(f'Staffeln protects no server {server_id}.')
+    return server_id, project_id
+
+
+def _server_view(ctx, server_id: str, project_id: str) -> dict:
+    settings = api_policies.get_server_settings(ctx, server_id)
+    return {'server_id': server_id, 'project_id': project_id,
+            'paused': bool(settings and settings.paused)}
+
+
+@bp.get('/v1/servers/<server_id>/settings')
+def get_server_settings(server_id: str):
+    ctx = resource.context()
+    server_id, project_id = _server(ctx, server_id, rules.SERVER_GET)
+    return flask.jsonify({'settings': _server_view(ctx, server_id,
+                                                   project_id)})
+
+
+@bp.patch('/v1/servers/<server_id>/settings')
+def update_server_settings(server_id: str):
+    """Pause (``{"paused": true}``) or resume a server's protection."""
+    ctx = resource.context()
+    server_id, project_id = _server(ctx, server_id, rules.SERVER_UPDATE)
+    body = resource.json_body(('paused',), required=('paused',))
+    if not isinstance(body['paused'], bool):
+        raise errors.BadRequest('paused must be true or false')
+    api_policies.set_server_settings(ctx, server_id, project_id,
+                                     resource.now(), paused=body['paused'])
+    return flask.jsonify({'settings': _server_view(ctx, server_id,
+                                                   project_id)})

@@ -273,6 +273,18 @@ class ProjectSettings(TimestampMixin, Base):
         db_types.JsonEncodedList())
 
 
+class ServerSettings(TimestampMixin, Base):
+    """What was chosen for one server: for now, whether it is paused."""
+
+    __tablename__ = 'server_settings'
+
+    server_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
+                                                   primary_key=True)
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    #: No backup of its volumes is started while it is paused.
+    paused: orm.Mapped[bool] = orm.mapped_column(default=False)
+
+
 class VolumePolicy(Base):
     """A policy that protects a volume, and when it is next due."""
 

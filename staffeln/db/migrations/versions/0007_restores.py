@@ -1,4 +1,4 @@
-"""restores: restores asked for through the API, and their state
+"""restores asked for through the API, and paused servers
 
 Revision ID: 0007_restores
 Revises: 0005_protection_policies
@@ -40,3 +40,12 @@ def upgrade():
         sa.UniqueConstraint('uuid', name='uniq_restores0uuid'),
     )
     op.create_index('restores_project_id_idx', 'restores', ['project_id'])
+    op.create_table(
+        'server_settings',
+        sa.Column('server_id', sa.String(length=36), nullable=False),
+        sa.Column('project_id', sa.String(length=64), nullable=False),
+        sa.Column('paused', sa.Boolean(), nullable=False),
+        sa.Column('created_at', _datetime(), nullable=False),
+        sa.Column('updated_at', _datetime(), nullable=True),
+        sa.PrimaryKeyConstraint('server_id'),
+    )

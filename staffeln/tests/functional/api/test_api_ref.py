@@ -28,6 +28,8 @@ CASES = [
      rest.MEMBER_A, 'settings-update-req', 200),
     ('settings-show', 'GET', f'/v1/projects/{rest.PROJECT_A}/settings',
      rest.READER_A, None, 200),
+    ('server-settings-update', 'PATCH', '/v1/servers/{server_a}/settings',
+     rest.MEMBER_A, 'server-settings-update-req', 200),
     ('stats-show', 'GET', '/v1/stats?all_projects=true', rest.ADMIN, None,
      200),
     ('tasks-list', 'GET', '/v1/tasks', rest.MEMBER_A, None, 200),
@@ -52,7 +54,8 @@ class TestApiReference(rest.RestTestCase):
                 for key in ('volume_id',):
                     if key in body:
                         body[key] = self.world.vol_a
-            live = self.ok(method, path.format(**vars(self.world)), persona,
+            names = dict(vars(self.world), server_a=self.world.server_a)
+            live = self.ok(method, path.format(**names), persona,
                            code, json=body)
             samples.check(self, f'{name}-resp.json', live)
 

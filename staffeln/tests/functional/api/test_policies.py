@@ -98,3 +98,32 @@ class TestProjectSettings(rest.RestTestCase):
                      json={'default_policy': 'nope'})
         self.refused(400, 'GET', '/v1/projects/' + 'x' * 65 + '/settings',
                      rest.ADMIN)
+
+
+class TestServerSettings(rest.RestTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.world = rest.World()
+
+    def test_member_pauses_and_resumes_a_server(self):
+        path = f'/v1/servers/{self.world.server_a}/settings'
+        self.assertEqual({'server_id': self.world.server_a, 'project_id': A,
+                          'paused': False},
+                         self.get(path, rest.READER_A)['settings'])
+        paused = self.ok('PATCH', path, rest.MEMBER_A, json={'paused': True})
+        self.assertTrue(paused['settings']['paused'])
+        self.assertTrue(self.get(path, rest.READER_A)['settings']['paused'])
+        resumed = self.ok('PATCH', path, rest.MEMBER_A,
+                          json={'paused': False})
+        self.assertFalse(resumed['settings']['paused'])
+
+    def test_refusals(self):
+        path = f'/v1/servers/{self.world.server_a}/settings'
+        for body in ({}, {'paused': 'yes'}, {'paused': True, 'x': 1}):
+            self.refused(400, 'PATCH', path, rest.MEMBER_A, json=body)
+        self.refused(400, 'GET', '/v1/servers/nope/settings', rest.MEMBER_A)
+        unknown = f'/v1/servers/{rest.ids(1, "f")[0]}/settings'
+        self.refused(404, 'GET', unknown, rest.MEMBER_A)
+        self.refused(404, 'PATCH', unknown, rest.ADMIN,
+                     json={'paused': True})

@@ -75,6 +75,12 @@ ROUTES = {
     'projects.update_settings': [
         Case('PATCH', f'/v1/projects/{A}/settings',
              (P.PLAIN_A, P.READER_A, P.MEMBER_B), {'paused': True})],
+    'projects.get_server_settings': [
+        Case('GET', '/v1/servers/{server_a}/settings',
+             (P.PLAIN_A, P.MEMBER_B))],
+    'projects.update_server_settings': [
+        Case('PATCH', '/v1/servers/{server_a}/settings',
+             (P.PLAIN_A, P.READER_A, P.MEMBER_B), {'paused': True})],
     'stats.get_stats': [
         Case('GET', '/v1/stats', (P.PLAIN_A,)),
         Case('GET', f'/v1/stats?project_id={A}', (P.PLAIN_A, P.MEMBER_B)),
@@ -161,6 +167,9 @@ class TestVerifyPolicy(rest.RestTestCase):
                     self.refused(403, case.method, path, headers, json=body)
         # Nothing was done on the way.
         settings = self.get(f'/v1/projects/{A}/settings')['settings']
+        self.assertFalse(settings['paused'])
+        server = self.world.server_a
+        settings = self.get(f'/v1/servers/{server}/settings')['settings']
         self.assertFalse(settings['paused'])
         self.assertEqual(2, len(self.get('/v1/backups', rest.MEMBER_A)
                                 ['backups']))

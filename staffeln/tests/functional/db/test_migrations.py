@@ -154,6 +154,10 @@ class TestMigrationsWalk(base.TestCase):
                               'reason', 'finished_at'}, columns)
         self.assertIn('restores_project_id_idx',
                       {i['name'] for i in inspector.get_indexes('restores')})
+        self.assertEqual({'server_id', 'project_id', 'paused', 'created_at',
+                          'updated_at'},
+                         {c['name'] for c in
+                          inspector.get_columns('server_settings')})
 
 
 class TestModelsMigrationsSync(test_migrations.ModelsMigrationsSync,
