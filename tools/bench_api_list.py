@@ -2,7 +2,8 @@
 """Load-test the REST API's listings: pages of 10,000 volumes.
 
 Seeds a database with ``--volumes`` volumes (10,000 by default) in
-``--projects`` projects, a good backup for each and their policy, starts
+``--projects`` projects, ``--history`` good backups of each (daily, 10 by
+default: 100,000 backup tasks) and their policy, starts
 ``staffeln-api`` (the console script) on a free loopback port with the
 header-trusting ``noauth`` strategy (token validation is keystonemiddleware's
 cost, not Staffeln's) and a pool of ``--pool`` database connections, and
@@ -58,8 +59,9 @@ ADMIN = {'X-User-Id': uuid.uuid4().hex, 'X-Project-Id': 'admin',
          'X-Roles': 'admin,member,reader'}
 
 
-def seed(db, volumes: int, projects: int, rng) -> dict[str, list[str]]:
-    """Volumes, one good backup each; returns project -> volume ids."""
+def seed(db, volumes: int, projects: int, history: int,
+         rng) -> dict[str, list[str]]:
+    """Volumes and their good backups; returns project -> volume ids."""
     now = datetime.datetime.now(datetime.timezone.utc)
     owners = [uuid.UUID(int=rng.getrandbits(128)).hex
               for _ in range(projects)]
@@ -80,15 +82,16 @@ def seed(db, volumes: int, projects: int, rng) -> dict[str, list[str]]:
                              'server_id': str(uuid.uuid4()),
                              'server_name': f'server-{i}',
                              'created_at': now, 'last_seen_at': now})
-                tasks.append({'uuid': str(uuid.uuid4()),
-                              'project_id': project,
-                              'volume_id': volume_id, 'backup_type': 'full',
-                              'status': states.AVAILABLE,
-                              'backup_id': str(uuid.uuid4()),
-                              'size_gb': 10, 'attempts': 1,
-                              'policy_id': policy_id, 'on_demand': False,
-                              'created_at': now, 'started_at': now,
-                              'finished_at': now})
+                for day in range(history):
+                    taken = now - datetime.timedelta(days=day)
+                    tasks.append({
+                        'uuid': str(uuid.uuid4()), 'project_id': project,
+                        'volume_id': volume_id, 'backup_type': 'full',
+                        'status': states.AVAILABLE,
+                        'backup_id': str(uuid.uuid4()), 'size_gb': 10,
+                        'attempts': 1, 'policy_id': policy_id,
+                        'on_demand': False, 'created_at': taken,
+                        'started_at': taken, 'finished_at': taken})
                 links.append({'volume_id': volume_id,
                               'policy_id': policy_id, 'next_due_at': now})
             conn.execute(models.Volume.__table__.insert(), vols)
@@ -200,6 +203,8 @@ def main():
                         choices=('sqlite', 'mysql', 'postgresql'))
     parser.add_argument('--volumes', type=int, default=10_000)
     parser.add_argument('--projects', type=int, default=100)
+    parser.add_argument('--history', type=int, default=10,
+                        help='good backups of each volume')
     parser.add_argument('--duration', type=int, default=20)
     parser.add_argument('--connections', type=int, default=16)
     parser.add_argument('--workers', type=int, default=16,
@@ -215,9 +220,11 @@ def main():
     api = None
     try:
         started = time.monotonic()
-        by_project = seed(db, args.volumes, args.projects, rng)
-        print(f'seeded {args.volumes} volumes in {args.projects} projects '
-              f'on {args.backend} in {time.monotonic() - started:.1f} s')
+        by_project = seed(db, args.volumes, args.projects, args.history,
+                          rng)
+        print(f'seeded {args.volumes} volumes in {args.projects} projects, '
+              f'{args.history} backups each, on {args.backend} in '
+              f'{time.monotonic() - started:.1f} s')
         api, url = start_api(db.url, workdir, args.workers, args.pool)
         requests_ = build_requests(by_project, 2000, rng)
         load = ', '.join(f'{v:.1f}' for v in os.getloadavg())

@@ -154,34 +154,51 @@ class VolumeFacts:
     policies: list = dataclasses.field(default_factory=list)
 
 
+def _newest(condition):
+    return sa.func.max(sa.case((condition, Task.id)))
+
+
+def _fact_ids(session, chunk: list[str]) -> dict[str, tuple]:
+    """Per volume, in one grouped query: the newest task ids.
+
+    The newest available, once good, failed and quota-held tasks.
+    """
+    return {row[0]: row[1:] for row in session.execute(
+        sa.select(Task.volume_id,
+                  _newest(Task.status == states.AVAILABLE),
+                  _newest(Task.status.in_(ONCE_GOOD)),
+                  _newest(Task.status == states.FAILED),
+                  _newest(sa.and_(Task.status == states.QUEUED,
+                                  Task.reason.like('quota exceeded%'))))
+        .where(Task.volume_id.in_(chunk))
+        .group_by(Task.volume_id))}
+
+
 @fail_closed
 @context_manager.reader
 def volume_facts(context, volume_ids: list[str]) -> dict[str, VolumeFacts]:
     """Backups, failures and policies of the given volumes.
 
-    Two queries per 500 volumes.
+    Three queries per 500 volumes, whatever the length of their histories:
+    the newest task ids of each kind (grouped), those tasks, and the
+    policies.
     """
     facts = {volume_id: VolumeFacts() for volume_id in volume_ids}
-    last_good_id: dict[str, int] = {}
     for chunk in _chunks(volume_ids, 500):
-        rows = context.session.scalars(
-            sa.select(Task).where(Task.volume_id.in_(chunk))
-            .where(Task.status.in_(ONCE_GOOD + (states.FAILED,
-                                                states.QUEUED)))
-            .order_by(Task.id))
-        for task in rows:
-            fact = facts[task.volume_id]
-            if task.status == states.QUEUED:
-                if (task.reason or '').startswith('quota exceeded'):
-                    fact.quota = task.reason
-                continue
-            if task.status == states.FAILED:
-                fact.failing = True
-                continue
-            fact.failing = False
-            last_good_id[task.volume_id] = task.id
-            if task.status == states.AVAILABLE:
-                fact.last_good = task
+        newest = _fact_ids(context.session, chunk)
+        wanted = {}
+        for volume_id, (good, once_good, failed, quota) in newest.items():
+            facts[volume_id].failing = (failed is not None
+                                        and failed > (once_good or 0))
+            wanted.update({good: 'last_good', quota: 'quota'})
+        wanted.pop(None, None)
+        if wanted:
+            for task in context.session.scalars(
+                    sa.select(Task).where(Task.id.in_(sorted(wanted)))):
+                if wanted[task.id] == 'last_good':
+                    facts[task.volume_id].last_good = task
+                else:
+                    facts[task.volume_id].quota = task.reason
         for volume_id, name, due in context.session.execute(
                 sa.select(VolumePolicy.volume_id, Policy.name,
                           VolumePolicy.next_due_at)

@@ -1,4 +1,5 @@
-"""restores asked for through the API, and paused servers
+"""restores asked for through the API, paused servers, and an index for
+listing backups newest first
 
 Revision ID: 0007_restores
 Revises: 0005_protection_policies
@@ -40,6 +41,8 @@ def upgrade():
         sa.UniqueConstraint('uuid', name='uniq_restores0uuid'),
     )
     op.create_index('restores_project_id_idx', 'restores', ['project_id'])
+    op.create_index('backup_tasks_created_at_idx', 'backup_tasks',
+                    ['created_at'])
     op.create_table(
         'server_settings',
         sa.Column('server_id', sa.String(length=36), nullable=False),

@@ -154,6 +154,9 @@ class TestMigrationsWalk(base.TestCase):
                               'reason', 'finished_at'}, columns)
         self.assertIn('restores_project_id_idx',
                       {i['name'] for i in inspector.get_indexes('restores')})
+        self.assertIn('backup_tasks_created_at_idx',
+                      {i['name'] for i in
+                       inspector.get_indexes('backup_tasks')})
         self.assertEqual({'server_id', 'project_id', 'paused', 'created_at',
                           'updated_at'},
                          {c['name'] for c in
