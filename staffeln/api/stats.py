@@ -3,20 +3,26 @@
 Volumes (protected and skipped), good backups and their gigabytes, tasks
 that failed in the last day, and RPO breaches (volumes whose newest good
 backup is older than their policy promises: :mod:`staffeln.rules.rpo`).
-The rules are in :mod:`staffeln.policies.stats`.
+The statistics of one project also give its Cinder backup quota and its
+use (one call to Cinder; ``null`` when Cinder cannot be asked). The rules
+are in :mod:`staffeln.policies.stats`.
 """
 
 import datetime
 
 import flask
 
+from oslo_log import log as logging
+
 from staffeln.api import queries
 from staffeln.api import resource
+from staffeln.common import exception
 from staffeln.db import api_views
 from staffeln.policies import stats as rules
 from staffeln.rules import protection
 from staffeln.rules import rpo
 
+LOG = logging.getLogger(__name__)
 bp = flask.Blueprint('stats', __name__)
 
 _DAY = datetime.timedelta(days=1)
@@ -48,6 +54,16 @@ def compute(ctx, project_id: str | None, now) -> dict:
     return {'projects': projects, 'total': total}
 
 
+def quota(project_id: str) -> dict | None:
+    """The project's backup quota and use, or None if Cinder cannot say."""
+    try:
+        return resource.cloud().get_backup_quota(project_id, retry=False)
+    except (exception.CloudError, exception.ConfigurationError) as exc:
+        LOG.warning('Cannot read the backup quota of project %s: %s',
+                    project_id, exc)
+        return None
+
+
 @bp.get('/v1/stats')
 def get_stats():
     ctx = resource.context()
@@ -55,5 +71,7 @@ def get_stats():
     project_id = resource.project_scope(
         queries.scope(flask.request.args), ctx, rules.GET,
         rules.GET_ALL_PROJECTS)
-    return flask.jsonify({'stats': compute(ctx, project_id,
-                                           resource.now())})
+    stats = compute(ctx, project_id, resource.now())
+    if project_id is not None:
+        stats['quota'] = quota(project_id)
+    return flask.jsonify({'stats': stats})

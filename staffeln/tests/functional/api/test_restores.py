@@ -122,6 +122,17 @@ class TestRestores(rest.RestTestCase):
         listed = self.get('/v1/restores', self.member)['restores']
         self.assertEqual(['error', 'error'], [r['status'] for r in listed])
 
+    def test_stats_give_the_project_s_quota(self):
+        self.sim.cloud.set_quota(self.project.id, backups=10,
+                                 backup_gigabytes=100)
+        stats = self.get('/v1/stats', self.reader)['stats']
+        self.assertEqual(
+            {'backups': {'limit': 10, 'in_use': 1, 'reserved': 0},
+             'backup_gigabytes': {'limit': 100, 'in_use': 3,
+                                  'reserved': 0}}, stats['quota'])
+        self.assertNotIn('quota', self.get('/v1/stats?all_projects=true')
+                         ['stats'])
+
     def test_refusals(self):
         other = rest.persona(self.other.id, 'member', 'reader')
         body = {'backup_id': self.backup_id}
