@@ -100,6 +100,14 @@ def _domain_error(exc: exception.StaffelnException):
     return error_response(code, str(exc))
 
 
+def _not_configured(exc: exception.ConfigurationError):
+    LOG.error('Cannot answer %s %s: %s', flask.request.method,
+              flask.request.path, exc)
+    return error_response(503, 'This needs OpenStack access that '
+                               'staffeln-api is not configured for; see '
+                               'its log.')
+
+
 def _cloud_error(exc: exception.CloudError):
     """OpenStack refused or failed: its 4xx are the caller's, the rest 502."""
     status = exc.status or 502
@@ -129,5 +137,7 @@ def register(app: flask.Flask) -> None:
                    exception.Conflict):
         app.register_error_handler(domain, _domain_error)
     app.register_error_handler(exception.CloudError, _cloud_error)
+    app.register_error_handler(exception.ConfigurationError,
+                               _not_configured)
     app.register_error_handler(http_exc.HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

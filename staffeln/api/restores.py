@@ -66,9 +66,8 @@ def _body():
         key: body.get(key) for key in _NEW_VOLUME}
 
 
-def _send(task, volume_id, new: dict) -> dict:
+def _send(cloud, task, volume_id, new: dict) -> dict:
     """Ask Cinder; the volume being written: ``(id, name)``."""
-    cloud = resource.cloud()
     if volume_id is not None:
         answer = cloud.restore_backup(task.project_id, task.backup_id,
                                       volume_id)
@@ -87,12 +86,15 @@ def create_restore():
     if task.status != states.AVAILABLE:
         raise errors.Conflict(f'backup {task.backup_id} is {task.status}: '
                               f'only an available backup can be restored')
+    # Built before the intent is recorded: an API without OpenStack
+    # access records nothing it cannot do (503).
+    cloud = resource.cloud()
     now = resource.now()
     restore = api_restores.create_restore(ctx, {
         'project_id': task.project_id, 'backup_id': task.backup_id,
         'volume_id': volume_id, 'new_volume': volume_id is None}, now)
     try:
-        written = _send(task, volume_id, new)
+        written = _send(cloud, task, volume_id, new)
     except exception.CloudError as exc:
         api_restores.update_restore(
             ctx, restore.id, api_restores.REQUESTED, resource.now(),

@@ -110,3 +110,12 @@ class TestBackups(rest.RestTestCase):
             self.refused(400, 'GET', f'/v1/backups?{query}', rest.MEMBER_A)
         self.refused(404, 'GET', f'/v1/backups/{rest.ids(1, "f")[0]}',
                      rest.MEMBER_A)
+
+    def test_without_openstack_access_nothing_is_recorded(self):
+        # No [openstack] credentials in these tests.
+        self.refused(503, 'POST', '/v1/restores', rest.MEMBER_A,
+                     json={'backup_id': self.world.full_a})
+        self.assertEqual([], self.get('/v1/restores', rest.MEMBER_A)
+                         ['restores'])
+        self.refused(503, 'GET', f'/v1/backups/{self.world.full_a}'
+                     f'/export_record', rest.ADMIN)
