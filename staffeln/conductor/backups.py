@@ -168,13 +168,13 @@ class BackupEngine(cleanup.Cleanup):
     def _now_allowed(self, context, task, catalog) -> bool:
         """Whether the claimed task may start now.
 
-        Its project must not be paused, and its policy's window must be
-        open unless the backup was asked for (on demand).
+        Its project and its server must not be paused, and its policy's
+        window must be open unless the backup was asked for (on demand).
         """
         now = self.clock.now()
-        if task.project_id in catalog.paused:
-            self.hold(context, task, states.QUEUED,
-                      'protection is paused for this project',
+        paused = catalog.paused_reason(task.project_id, task.server_id)
+        if paused:
+            self.hold(context, task, states.QUEUED, paused,
                       self.group.poll_interval)
             return False
         policy = catalog.by_id.get(task.policy_id)

@@ -103,6 +103,8 @@ class BackupTask(TimestampMixin, Base):
         sa.Index('backup_tasks_project_id_status_idx',
                  'project_id', 'status'),
         sa.Index('backup_tasks_policy_id_idx', 'policy_id'),
+        # The API lists backups newest first.
+        sa.Index('backup_tasks_created_at_idx', 'created_at'),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
@@ -280,6 +282,18 @@ class ProjectSettings(TimestampMixin, Base):
         db_types.JsonEncodedList())
 
 
+class ServerSettings(TimestampMixin, Base):
+    """What was chosen for one server: for now, whether it is paused."""
+
+    __tablename__ = 'server_settings'
+
+    server_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
+                                                   primary_key=True)
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    #: No backup of its volumes is started while it is paused.
+    paused: orm.Mapped[bool] = orm.mapped_column(default=False)
+
+
 class VolumePolicy(Base):
     """A policy that protects a volume, and when it is next due."""
 
@@ -325,3 +339,30 @@ class Wakeup(Base):
     #: When it was last requested; None once taken.
     requested_at: orm.Mapped[datetime.datetime | None] = (
         orm.mapped_column())
+
+
+class Restore(TimestampMixin, Base):
+    """A restore of a Staffeln backup, asked for through the API.
+
+    ``requested`` is written before Cinder is asked; then ``restoring``
+    (Cinder accepted it; ``volume_id`` is the volume being written),
+    ``available`` or ``error``.
+    """
+
+    __tablename__ = 'restores'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_restores0uuid'),
+        sa.Index('restores_project_id_idx', 'project_id'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    backup_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    #: The volume written: a new one, or the existing one asked for.
+    volume_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    volume_name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    new_volume: orm.Mapped[bool] = orm.mapped_column(default=True)
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()

@@ -67,6 +67,9 @@ class Cloud:
             for binary, host in (('cinder-scheduler', 'simcloud'),
                                  ('cinder-volume', 'simcloud@sim'),
                                  ('cinder-backup', 'simcloud'))}
+        #: Services of the catalog beyond Keystone, Nova and Cinder, as
+        #: (type, name, url): a test registers staffeln-api here.
+        self.catalog_extras: list[tuple[str, str, str]] = []
         self._events: list[tuple[datetime.datetime, int, Event]] = []
         #: Sends Nova's and Cinder's notifications (see the notifications
         #: module); None sends none.

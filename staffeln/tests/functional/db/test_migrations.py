@@ -179,6 +179,23 @@ class TestMigrationsWalk(base.TestCase):
                     "UPDATE backup_tasks SET under_way_key = 'v1:0' "
                     "WHERE uuid = 't2'"))
 
+    def _check_0007_restores(self, engine):
+        inspector = sa.inspect(engine)
+        self.assertIn('restores', inspector.get_table_names())
+        columns = {c['name'] for c in inspector.get_columns('restores')}
+        self.assertLessEqual({'uuid', 'project_id', 'backup_id',
+                              'volume_id', 'new_volume', 'status',
+                              'reason', 'finished_at'}, columns)
+        self.assertIn('restores_project_id_idx',
+                      {i['name'] for i in inspector.get_indexes('restores')})
+        self.assertIn('backup_tasks_created_at_idx',
+                      {i['name'] for i in
+                       inspector.get_indexes('backup_tasks')})
+        self.assertEqual({'server_id', 'project_id', 'paused', 'created_at',
+                          'updated_at'},
+                         {c['name'] for c in
+                          inspector.get_columns('server_settings')})
+
 
 class TestModelsMigrationsSync(test_migrations.ModelsMigrationsSync,
                                base.TestCase):
