@@ -53,6 +53,17 @@ retry_on_race = oslo_db_api.wrap_db_retry(
     exception_checker=lambda exc: isinstance(exc, db_exc.DBDuplicateEntry))
 
 
+def take_lock(context, name: str, owner: str | None = None) -> None:
+    """Take the lock row ``name`` until the transaction ends.
+
+    Writers that take it wait for each other, whatever the number of
+    conductors (SQLite has one writer at a time anyway).
+    """
+    context.session.execute(
+        sa.update(models.Lock).where(models.Lock.name == name)
+        .values(taken_by=owner, taken_at=sa.func.now()))
+
+
 # ---------------------------------------------------------------- volumes
 
 @retry_on_race

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from staffeln.db.api import context_manager
 from staffeln.db.api import retry_on_deadlock
+from staffeln.db.api import take_lock
 from staffeln.db import models
 from staffeln.db import states
 
@@ -78,9 +79,7 @@ def start_task(context, task_id: int, owner: str, now: datetime.datetime,
     ``owner``).
     """
     session = context.session
-    session.execute(sa.update(models.Lock)
-                    .where(models.Lock.name == 'starts')
-                    .values(taken_by=owner, taken_at=now))
+    take_lock(context, 'starts', owner)
     task = session.execute(
         sa.select(Task.project_id).where(Task.id == task_id)
         .where(Task.status == states.QUEUED)

@@ -16,6 +16,7 @@ from staffeln.db.api import context_manager
 from staffeln.db.api import fail_closed
 from staffeln.db.api import retry_on_deadlock
 from staffeln.db.api import retry_on_race
+from staffeln.db.api import take_lock
 from staffeln.db import models
 
 Policy = models.ProtectionPolicy
@@ -226,7 +227,10 @@ def save_volume_policies(context, plans: dict[str, list]) -> None:
     """Each volume's policies and next due times, replacing the old ones.
 
     ``plans`` maps a volume id to ``[(policy_id, next_due_at, reason)]``.
+    Two leaders at once (a lock expired under one) write one after the
+    other.
     """
+    take_lock(context, 'plans')
     ids = list(plans)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]

@@ -314,7 +314,7 @@ class Lock(Base):
     """A mutex in the database: its row is updated to take it.
 
     ``starts`` serializes the transactions that check the in-flight caps
-    and start a backup.
+    and start a backup; ``plans`` those that replace the volumes' plans.
     """
 
     __tablename__ = 'locks'

@@ -9,9 +9,11 @@ task is queued, starting or creating, and is empty otherwise; a unique
 constraint on it keeps any number of conductors from queueing a second
 backup of a volume under one policy. ``locks`` holds one row per mutex:
 ``starts`` serializes the transactions that check the in-flight caps and
-start a backup, so the caps hold across conductors. ``wakeups`` holds the
-requests that the leader discover before its next period (a notification
-told a conductor that a server was opted in or changed), and
+start a backup, so the caps hold across conductors; ``plans`` those that
+replace the volumes' plans, which two leaders at once would both insert.
+``wakeups`` holds the requests that the leader discover before its next
+period (a notification told a conductor that a server was opted in or
+changed), and
 ``volumes.server_id`` gets the index those notifications are looked up by.
 
 Where an older deployment already has two tasks under way for one volume
@@ -67,7 +69,7 @@ def upgrade():
         sa.PrimaryKeyConstraint('name'),
     )
     op.bulk_insert(sa.table('locks', sa.column('name', sa.String)),
-                   [{'name': 'starts'}])
+                   [{'name': 'starts'}, {'name': 'plans'}])
     op.create_table(
         'wakeups',
         sa.Column('name', sa.String(length=32), nullable=False),

@@ -170,8 +170,8 @@ class TestMigrationsWalk(base.TestCase):
                 "WHERE volume_id = 'v1'")).all())
             # Only the oldest of the two under way holds the key.
             self.assertEqual({'t1': 'v1:0', 't2': None, 't3': None}, keys)
-            self.assertEqual(['starts'], list(conn.execute(sa.text(
-                'SELECT name FROM locks')).scalars()))
+            self.assertEqual(['plans', 'starts'], list(conn.execute(
+                sa.text('SELECT name FROM locks ORDER BY name')).scalars()))
             self.assertEqual([('discovery', None)], list(conn.execute(
                 sa.text('SELECT name, requested_at FROM wakeups'))))
             self.assertRaises(
