@@ -7,7 +7,9 @@ The returned Flask application serves:
   check (no token), :mod:`healthcheck`;
 * ``GET /`` and ``GET /v1``: the version documents (no token),
   :mod:`versions`;
-* ``/v1/tasks``: the read-only task API (a token), :mod:`tasks`.
+* ``/v1/tasks``: the read-only task API (a token), :mod:`tasks`;
+* ``GET /metrics``: Prometheus metrics (no Keystone token; ``[metrics]
+  bearer_token`` when set), :mod:`metrics`.
 
 The database is whatever :mod:`staffeln.db.api`'s transaction context is
 configured with (``db_api.configure(conf)``, done by the entry points).
@@ -22,8 +24,10 @@ from staffeln.api import authz
 from staffeln.api import backup_hook
 from staffeln.api import errors
 from staffeln.api import healthcheck
+from staffeln.api import metrics
 from staffeln.api import tasks
 from staffeln.api import versions
+from staffeln.common import clock as clock_mod
 
 
 def create_app(conf: cfg.ConfigOpts) -> flask.Flask:
@@ -33,10 +37,12 @@ def create_app(conf: cfg.ConfigOpts) -> flask.Flask:
         STAFFELN_HOOK=backup_hook.Settings.from_conf(conf),
         STAFFELN_ENFORCER=authz.make_enforcer(conf),
         MAX_CONTENT_LENGTH=conf.api.max_request_body_size,
+        STAFFELN_CLOCK=clock_mod.Clock(),
     )
     app.register_blueprint(backup_hook.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(versions.bp)
+    app.register_blueprint(metrics.bp)
     errors.register(app)
     app.wsgi_app = dispatcher.DispatcherMiddleware(
         auth.wrap(app.wsgi_app, conf),

@@ -11,6 +11,7 @@ from staffeln.conf import conductor
 from staffeln.conf import coordination
 from staffeln.conf import database
 from staffeln.conf import default
+from staffeln.conf import metrics
 from staffeln.conf import notification
 from staffeln.conf import openstack
 from staffeln.conf import retention
@@ -27,6 +28,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     api.register_opts(conf)
     notification.register_opts(conf)
     retention.register_opts(conf)
+    metrics.register_opts(conf)
 
 
 register_opts(CONF)

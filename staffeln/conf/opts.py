@@ -10,12 +10,13 @@ from staffeln.conf import conductor
 from staffeln.conf import coordination
 from staffeln.conf import database
 from staffeln.conf import default
+from staffeln.conf import metrics
 from staffeln.conf import notification
 from staffeln.conf import openstack
 from staffeln.conf import retention
 
 _MODULES = (default, database, openstack, conductor, notification, api,
-            retention, coordination)
+            retention, coordination, metrics)
 
 
 def list_opts():

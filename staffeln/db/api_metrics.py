@@ -1,0 +1,154 @@
+"""Database access for the Prometheus metrics.
+
+One reader transaction takes a :class:`Snapshot` of everything the metrics
+show, so a scrape is consistent and any staffeln-api replica answers the
+same. Only plain data leaves this module.
+"""
+
+import dataclasses
+import datetime
+
+import sqlalchemy as sa
+
+from staffeln.common import clock
+from staffeln.db.api import context_manager
+from staffeln.db.api import fail_closed
+from staffeln.db import models
+from staffeln.db import states
+
+Task = models.BackupTask
+Volume = models.Volume
+
+#: Tasks whose backup became available (and may since have been deleted).
+SUCCEEDED = (states.AVAILABLE, states.DELETING, states.DELETED)
+#: Tasks that failed (cleanup: the failed backup is still being deleted).
+FAILED = (states.FAILED, states.CLEANUP)
+#: Tasks whose backup exists and is good.
+GOOD = (states.AVAILABLE, states.DELETING)
+#: How retention records a delete that Cinder refused (see
+#: staffeln.conductor.retention.deleting).
+REFUSED_PREFIX = 'Cinder refused to delete it'
+
+
+@dataclasses.dataclass
+class VolumeRow:
+    """A protected volume as the metrics label it."""
+
+    project_id: str
+    volume_id: str
+    volume_name: str | None
+    server_id: str | None
+    server_name: str | None
+    policies: list[str]
+    interval_s: int
+    first_seen: datetime.datetime | None
+    last_good: datetime.datetime | None
+
+
+@dataclasses.dataclass
+class DigestRow:
+    project_id: str
+    last_sent_at: datetime.datetime | None
+    failures: int
+
+
+@dataclasses.dataclass
+class Snapshot:
+    """What the metrics are computed from."""
+
+    #: Volumes Staffeln still sees and backs up.
+    volumes: list[VolumeRow]
+    #: (project, status) -> tasks.
+    tasks: dict[tuple[str, str], int]
+    #: project -> tasks whose create call was sent.
+    started: dict[str, int]
+    #: (project, reason) -> failed tasks.
+    failures: dict[tuple[str, str], int]
+    #: (seconds from create to available, size in GB) of good backups.
+    finished: list[tuple[float, int | None]]
+    #: project -> backups retention left in place because Cinder refused.
+    refused: dict[str, int]
+    #: project -> (good backups, their size in GB).
+    stored: dict[str, tuple[int, int]]
+    digests: list[DigestRow]
+
+
+@fail_closed
+@context_manager.reader
+def snapshot(context) -> Snapshot:
+    """Everything the metrics show, read in one transaction."""
+    session = context.session
+    return Snapshot(
+        volumes=_volumes(session),
+        tasks=_pairs(session, Task.project_id, Task.status),
+        started={p: n for (p,), n in _counts(
+            session, (Task.project_id,),
+            Task.started_at.is_not(None)).items()},
+        failures=_pairs(session, Task.project_id, Task.reason,
+                        Task.status.in_(FAILED)),
+        finished=_finished(session),
+        refused={p: n for (p,), n in _counts(
+            session, (Task.project_id,), Task.status == states.AVAILABLE,
+            Task.reason.like(REFUSED_PREFIX + '%')).items()},
+        stored=_stored(session),
+        digests=[DigestRow(r.project_id, clock.as_utc(r.last_sent_at),
+                           r.failures)
+                 for r in session.scalars(sa.select(
+                     models.ProjectReport).order_by(
+                         models.ProjectReport.project_id))])
+
+
+def _counts(session, columns, *where) -> dict[tuple, int]:
+    query = sa.select(*columns, sa.func.count()).group_by(*columns)
+    for clause in where:
+        query = query.where(clause)
+    return {tuple(row[:-1]): row[-1] for row in session.execute(query)}
+
+
+def _pairs(session, first, second, *where) -> dict[tuple[str, str], int]:
+    return {(a, b): n for (a, b), n in _counts(
+        session, (first, second), *where).items()}
+
+
+def _volumes(session) -> list[VolumeRow]:
+    last_good = dict(session.execute(
+        sa.select(Task.volume_id, sa.func.max(Task.finished_at))
+        .where(Task.status.in_(GOOD)).group_by(Task.volume_id)).all())
+    policies: dict[str, list[str]] = {}
+    for volume_id, name in session.execute(
+            sa.select(models.VolumePolicy.volume_id,
+                      models.ProtectionPolicy.name)
+            .join(models.ProtectionPolicy, models.ProtectionPolicy.id ==
+                  models.VolumePolicy.policy_id)
+            .order_by(models.ProtectionPolicy.name)):
+        policies.setdefault(volume_id, []).append(name)
+    rows = session.scalars(
+        sa.select(Volume).where(Volume.gone_at.is_(None))
+        .where(Volume.skip_reason.is_(None))
+        .order_by(Volume.project_id, Volume.id))
+    return [VolumeRow(project_id=v.project_id, volume_id=v.id,
+                      volume_name=v.name, server_id=v.server_id,
+                      server_name=v.server_name,
+                      policies=policies.get(v.id, []),
+                      interval_s=v.interval_s or 0,
+                      first_seen=clock.as_utc(v.created_at),
+                      last_good=clock.as_utc(last_good.get(v.id)))
+            for v in rows]
+
+
+def _finished(session) -> list[tuple[float, int | None]]:
+    rows = session.execute(
+        sa.select(Task.started_at, Task.finished_at, Task.size_gb)
+        .where(Task.status.in_(SUCCEEDED))
+        .where(Task.started_at.is_not(None))
+        .where(Task.finished_at.is_not(None)))
+    return [((clock.as_utc(end) - clock.as_utc(start)).total_seconds(),
+             size) for start, end, size in rows]
+
+
+def _stored(session) -> dict[str, tuple[int, int]]:
+    rows = session.execute(
+        sa.select(Task.project_id, sa.func.count(),
+                  sa.func.coalesce(sa.func.sum(Task.size_gb), 0))
+        .where(Task.status.in_(GOOD)).group_by(Task.project_id))
+    return {project: (count, int(size)) for project, count, size in rows}
