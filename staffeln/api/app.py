@@ -25,6 +25,7 @@ from staffeln.api import backup_hook
 from staffeln.api import errors
 from staffeln.api import healthcheck
 from staffeln.api import metrics
+from staffeln.api import metrics_conductors
 from staffeln.api import tasks
 from staffeln.api import versions
 from staffeln.common import clock as clock_mod
@@ -38,6 +39,7 @@ def create_app(conf: cfg.ConfigOpts) -> flask.Flask:
         STAFFELN_ENFORCER=authz.make_enforcer(conf),
         MAX_CONTENT_LENGTH=conf.api.max_request_body_size,
         STAFFELN_CLOCK=clock_mod.Clock(),
+        STAFFELN_CONDUCTORS=metrics_conductors.Reader(conf),
     )
     app.register_blueprint(backup_hook.bp)
     app.register_blueprint(tasks.bp)

@@ -16,6 +16,7 @@ from prometheus_client import exposition
 from prometheus_client import registry as prom_registry
 
 from staffeln.api import errors
+from staffeln.api import metrics_conductors
 from staffeln.api import metrics_families
 from staffeln.common import context as staffeln_context
 from staffeln.db import api_metrics
@@ -28,13 +29,16 @@ PATH = '/metrics'
 class SnapshotCollector(prom_registry.Collector):
     """The families of one database snapshot, for one scrape."""
 
-    def __init__(self, conf, snapshot, now):
+    def __init__(self, conf, snapshot, now, conductors):
         self.conf = conf
         self.snapshot = snapshot
         self.now = now
+        self.conductors = conductors
 
     def collect(self):
-        return metrics_families.families(self.snapshot, self.now, self.conf)
+        yield from metrics_families.families(self.snapshot, self.now,
+                                             self.conf)
+        yield from metrics_conductors.families(self.conf, self.conductors)
 
 
 def _check_token(conf) -> None:
@@ -57,7 +61,9 @@ def metrics():
     clock = flask.current_app.config['STAFFELN_CLOCK']
     snapshot = api_metrics.snapshot(staffeln_context.get_admin_context())
     registry = prom_registry.CollectorRegistry(auto_describe=False)
-    registry.register(SnapshotCollector(conf, snapshot, clock.now()))
+    registry.register(SnapshotCollector(
+        conf, snapshot, clock.now(),
+        flask.current_app.config['STAFFELN_CONDUCTORS']))
     body = exposition.generate_latest(registry)
     return flask.Response(body, mimetype=None, headers={
         'Content-Type': exposition.CONTENT_TYPE_LATEST})

@@ -2,6 +2,8 @@
 
 from oslo_config import cfg
 
+from staffeln.common import duration
+
 GROUP = 'metrics'
 
 opts = [
@@ -30,6 +32,14 @@ opts = [
              'server and policy) are exported. Each protected volume adds '
              'three series; turn this off in large clouds and keep the '
              'per-project totals, which are always exported.'),
+    cfg.Opt(
+        'coordination_timeout',
+        type=duration.Duration(min='1s', max='1min'),
+        default='5s',
+        help='Longest a scrape waits for the coordination backend when it '
+             'reads which conductors are alive and which one leads; past '
+             'it, staffeln_coordination_up is 0. Keep it below the scrape '
+             'timeout of Prometheus. ' + duration.FORMAT_HELP),
 ]
 
 
