@@ -67,6 +67,7 @@ def families(snap: api_metrics.Snapshot, now: datetime.datetime, conf):
     yield from _outcomes(snap)
     yield from _histograms(snap)
     yield from _retention_and_digests(snap)
+    yield from _quotas(snap)
 
 
 def _volume_labels(row: api_metrics.VolumeRow) -> list[str]:
@@ -242,3 +243,46 @@ def _digests(snap):
             sent.add_metric([row.project_id], row.last_sent_at.timestamp())
         failures.add_metric([row.project_id], row.failures)
     yield from (sent, failures)
+
+
+#: (metric, help, value of a quota row, scale) of the quota families.
+_QUOTA = (
+    ('staffeln_project_backup_quota_limit',
+     'Cinder\'s backups quota of the project, as last read (absent when '
+     'unlimited).', 'backups_limit', 1),
+    ('staffeln_project_backup_quota_used',
+     'Backups the project uses (in use plus reserved), as last read.',
+     'backups_used', 1),
+    ('staffeln_project_backup_quota_forecast',
+     'Backups the project\'s protected volumes need at steady state under '
+     'their policies and retention.', 'forecast_backups', 1),
+    ('staffeln_project_backup_quota_limit_bytes',
+     'Cinder\'s backup_gigabytes quota of the project, as last read '
+     '(absent when unlimited).', 'gigabytes_limit', GIB),
+    ('staffeln_project_backup_quota_used_bytes',
+     'Backup storage the project uses, as last read.', 'gigabytes_used',
+     GIB),
+    ('staffeln_project_backup_quota_forecast_bytes',
+     'Backup storage the project\'s protected volumes need at steady '
+     'state.', 'forecast_gigabytes', GIB),
+)
+
+
+def _quotas(snap):
+    read = core.GaugeMetricFamily(
+        'staffeln_project_backup_quota_read_timestamp_seconds',
+        'When the project\'s quota was last read from Cinder (Unix time).',
+        labels=['project'])
+    families = [core.GaugeMetricFamily(name, text, labels=['project'])
+                for name, text, _, _ in _QUOTA]
+    for row in snap.quotas:
+        if row.read_at is not None:
+            read.add_metric([row.project_id], row.read_at.timestamp())
+        for family, (name, _, field, scale) in zip(families, _QUOTA):
+            number = getattr(row, field)
+            if number is None or (name.endswith(('_limit', '_limit_bytes'))
+                                  and number < 0):
+                continue
+            family.add_metric([row.project_id], number * scale)
+    yield read
+    yield from families

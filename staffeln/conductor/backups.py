@@ -13,6 +13,7 @@ reason and a ``retry_after``, and the pass moves on.
 """
 
 import datetime
+import functools
 
 from oslo_log import log as logging
 
@@ -23,6 +24,7 @@ from staffeln.common import failpoints
 from staffeln.common import notifications
 from staffeln.conductor import admission
 from staffeln.db import api as db_api
+from staffeln.db import api_quotas
 from staffeln.db import api_strays
 from staffeln.db import states
 from staffeln.rules import schedule
@@ -99,7 +101,8 @@ class BackupEngine:
         slots = admission.Slots(db_api.count_in_flight(context),
                                 self.group.max_in_flight,
                                 self.group.max_in_flight_per_project)
-        quotas = admission.QuotaBook(self.cloud)
+        quotas = admission.QuotaBook(
+            self.cloud, functools.partial(self._record_quota, context))
         catalog = policy_catalog.load(context, self.conf, include_deleted=True)
         started = 0
         for task in admission.fair_order(queued):
@@ -120,6 +123,15 @@ class BackupEngine:
             else:
                 quotas.forget(task.project_id)
         return started
+
+    def _record_quota(self, context, project_id: str, quota: dict) -> None:
+        """Keep the quota just read for the metrics; never fail for it."""
+        try:
+            api_quotas.record_quota(context, project_id, quota,
+                                    self.clock.now())
+        except Exception as exc:
+            LOG.warning('Cannot record the quota of project %s: %s',
+                        project_id, exc)
 
     def _now_allowed(self, context, task, catalog) -> bool:
         """Whether the claimed task may start now.

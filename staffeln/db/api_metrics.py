@@ -53,6 +53,20 @@ class DigestRow:
 
 
 @dataclasses.dataclass
+class QuotaRow:
+    """The last known backup quota of a project, and its forecast."""
+
+    project_id: str
+    backups_limit: int | None
+    backups_used: int | None
+    gigabytes_limit: int | None
+    gigabytes_used: int | None
+    read_at: datetime.datetime | None
+    forecast_backups: int | None
+    forecast_gigabytes: int | None
+
+
+@dataclasses.dataclass
 class Snapshot:
     """What the metrics are computed from."""
 
@@ -71,6 +85,7 @@ class Snapshot:
     #: project -> (good backups, their size in GB).
     stored: dict[str, tuple[int, int]]
     digests: list[DigestRow]
+    quotas: list[QuotaRow] = dataclasses.field(default_factory=list)
 
 
 @fail_closed
@@ -95,7 +110,8 @@ def snapshot(context) -> Snapshot:
                            r.failures)
                  for r in session.scalars(sa.select(
                      models.ProjectReport).order_by(
-                         models.ProjectReport.project_id))])
+                         models.ProjectReport.project_id))],
+        quotas=_quotas(session))
 
 
 def _counts(session, columns, *where) -> dict[tuple, int]:
@@ -152,3 +168,13 @@ def _stored(session) -> dict[str, tuple[int, int]]:
                   sa.func.coalesce(sa.func.sum(Task.size_gb), 0))
         .where(Task.status.in_(GOOD)).group_by(Task.project_id))
     return {project: (count, int(size)) for project, count, size in rows}
+
+
+def _quotas(session) -> list[QuotaRow]:
+    return [QuotaRow(q.project_id, q.backups_limit, q.backups_used,
+                     q.gigabytes_limit, q.gigabytes_used,
+                     clock.as_utc(q.read_at), q.forecast_backups,
+                     q.forecast_gigabytes)
+            for q in session.scalars(
+                sa.select(models.ProjectQuota)
+                .order_by(models.ProjectQuota.project_id))]

@@ -9,6 +9,9 @@ import datetime
 from prometheus_client import parser
 import requests
 
+from staffeln.cloud import client as cloud_client
+from staffeln.conductor import manager as manager_mod
+from staffeln.conductor import report
 from staffeln.db import api as db_api
 from staffeln.db import states
 from staffeln.tests.functional.api import fixtures as api_fixtures
@@ -164,6 +167,33 @@ class TestMetrics(base.ConductorTestCase):
         self.assertEqual(1, total(found, 'staffeln_backups_failed_total'))
         self.assertEqual(0, value(found, 'staffeln_backups_queued'))
         self.assertEqual(50, value(found, 'staffeln_backups_in_flight_limit'))
+
+    def test_quota_use_and_forecast(self):
+        self.sim.cloud.set_quota(self.acme.id, backups=20,
+                                 backup_gigabytes=-1)
+        cloud = cloud_client.Cloud(self.conf, sleep=lambda s: None)
+        self.manager = manager_mod.Manager(
+            self.conf, cloud, self.clock,
+            reporter=report.Reporter(self.conf, cloud, self.clock))
+        for number in range(0, 13):
+            self.cycle(number)
+        found = self.metrics()
+        project = dict(project=self.acme.id)
+        good = self.tasks(status=states.AVAILABLE)
+        self.assertEqual(20, value(
+            found, 'staffeln_project_backup_quota_limit', **project))
+        # Read before the last backup started: in use then.
+        self.assertEqual(len(good) - 1, value(
+            found, 'staffeln_project_backup_quota_used', **project))
+        # Unlimited: no limit series.
+        self.assertIsNone(value(
+            found, 'staffeln_project_backup_quota_limit_bytes', **project))
+        forecast = value(found, 'staffeln_project_backup_quota_forecast',
+                         **project)
+        self.assertGreater(forecast, len(good))
+        self.assertEqual(forecast * 1024 ** 3, value(
+            found, 'staffeln_project_backup_quota_forecast_bytes',
+            **project))
 
     def test_per_volume_series_can_be_dropped(self):
         self.flags(group='metrics', per_volume_series=False)
