@@ -152,24 +152,29 @@ def _tasks(snap, conf):
 
 
 def _outcomes(snap):
+    # Every series of every project with tasks is exported, at 0 until it
+    # counts something, so that increase() sees the first of each.
+    projects = {project for project, _ in snap.tasks}
     started = core.CounterMetricFamily(
         'staffeln_backups_started',
         'Backups whose create call Staffeln sent.', labels=['project'])
-    for project, count in sorted(snap.started.items()):
-        started.add_metric([project], count)
+    for project in sorted(projects):
+        started.add_metric([project], snap.started.get(project, 0))
     succeeded = core.CounterMetricFamily(
         'staffeln_backups_succeeded',
         'Backups that became available.', labels=['project'])
+    good = dict.fromkeys(projects, 0)
+    for (project, state), count in snap.tasks.items():
+        if state in api_metrics.SUCCEEDED:
+            good[project] += count
+    for project, count in sorted(good.items()):
+        succeeded.add_metric([project], count)
     failed = core.CounterMetricFamily(
         'staffeln_backups_failed',
         'Backups that failed, by reason.', labels=['project', 'reason'])
-    good: dict[str, int] = {}
-    for (project, state), count in snap.tasks.items():
-        if state in api_metrics.SUCCEEDED:
-            good[project] = good.get(project, 0) + count
-    for project, count in sorted(good.items()):
-        succeeded.add_metric([project], count)
-    reasons: dict[tuple[str, str], int] = {}
+    names = [name for name, _ in FAILURE_REASONS] + ['other']
+    reasons = {(project, name): 0 for project in projects
+               for name in names}
     for (project, text), count in snap.failures.items():
         key = (project, failure_reason(text))
         reasons[key] = reasons.get(key, 0) + count
@@ -216,9 +221,9 @@ def _retention_and_digests(snap):
     deleted = core.CounterMetricFamily(
         'staffeln_retention_deletions',
         'Backups that retention deleted.', labels=['project'])
-    for (project, state), count in sorted(snap.tasks.items()):
-        if state == states.DELETED:
-            deleted.add_metric([project], count)
+    for project in sorted({project for project, _ in snap.tasks}):
+        deleted.add_metric([project],
+                           snap.tasks.get((project, states.DELETED), 0))
     refused = core.GaugeMetricFamily(
         'staffeln_retention_refused_backups',
         'Backups retention let go but Cinder refused to delete; tried '
