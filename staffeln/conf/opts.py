@@ -14,9 +14,10 @@ from staffeln.conf import metrics
 from staffeln.conf import notification
 from staffeln.conf import openstack
 from staffeln.conf import retention
+from staffeln.conf import webhook
 
 _MODULES = (default, database, openstack, conductor, notification, api,
-            retention, coordination, metrics)
+            retention, coordination, metrics, webhook)
 
 
 def list_opts():
