@@ -248,6 +248,20 @@ def _digests(snap):
             sent.add_metric([row.project_id], row.last_sent_at.timestamp())
         failures.add_metric([row.project_id], row.failures)
     yield from (sent, failures)
+    hook_sent = core.GaugeMetricFamily(
+        'staffeln_webhook_last_sent_timestamp_seconds',
+        'When the webhook was last delivered (Unix time); target is '
+        '"global" or "project:<id>".', labels=['target'])
+    hook_failures = core.GaugeMetricFamily(
+        'staffeln_webhook_failures',
+        'Failed deliveries of the webhook since its last good one.',
+        labels=['target'])
+    for row in snap.webhooks:
+        if row.last_sent_at is not None:
+            hook_sent.add_metric([row.project_id],
+                                 row.last_sent_at.timestamp())
+        hook_failures.add_metric([row.project_id], row.failures)
+    yield from (hook_sent, hook_failures)
 
 
 #: (metric, help, value of a quota row, scale) of the quota families.

@@ -47,6 +47,8 @@ class VolumeRow:
 
 @dataclasses.dataclass
 class DigestRow:
+    """The delivery state of a digest (or of a webhook: its target)."""
+
     project_id: str
     last_sent_at: datetime.datetime | None
     failures: int
@@ -86,6 +88,8 @@ class Snapshot:
     stored: dict[str, tuple[int, int]]
     digests: list[DigestRow]
     quotas: list[QuotaRow] = dataclasses.field(default_factory=list)
+    #: Webhook delivery states, by target ('global', 'project:<id>').
+    webhooks: list[DigestRow] = dataclasses.field(default_factory=list)
 
 
 @fail_closed
@@ -111,7 +115,12 @@ def snapshot(context) -> Snapshot:
                  for r in session.scalars(sa.select(
                      models.ProjectReport).order_by(
                          models.ProjectReport.project_id))],
-        quotas=_quotas(session))
+        quotas=_quotas(session),
+        webhooks=[DigestRow(r.target, clock.as_utc(r.last_sent_at),
+                            r.failures)
+                  for r in session.scalars(sa.select(
+                      models.WebhookDelivery).order_by(
+                          models.WebhookDelivery.target))])
 
 
 def _counts(session, columns, *where) -> dict[tuple, int]:

@@ -10,6 +10,9 @@ import hmac
 import json
 import socket
 
+from prometheus_client import parser
+
+from staffeln.api import app as api_app
 from staffeln.cloud import client as cloud_client
 from staffeln.conductor import manager as manager_mod
 from staffeln.conductor import webhooks
@@ -54,6 +57,16 @@ class WebhookTestCase(base.ConductorTestCase):
     def cycle(self, mgr):
         self.clock.advance(HOUR)
         return mgr.run_once(self.context)
+
+    def scrape(self) -> dict:
+        """The metrics, as staffeln-api serves them."""
+        app = api_app.create_app(self.conf)
+        response = app.test_client().get('/metrics')
+        self.assertEqual(200, response.status_code)
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for f in parser.text_string_to_metric_families(
+                    response.get_data(as_text=True))
+                for s in f.samples}
 
     def delivery(self, target=api_webhooks.GLOBAL):
         return api_webhooks.get_delivery(self.context, target)
@@ -107,6 +120,8 @@ class TestGlobalWebhook(WebhookTestCase):
         state = self.delivery()
         self.assertEqual(1, state.failures)
         self.assertIn('cannot reach', state.last_error)
+        self.assertEqual(1, self.scrape()[
+            ('staffeln_webhook_failures', (('target', 'global'),))])
         period_end = state.period_end
         # The receiver comes back: the next cycle sends the failed period,
         # extended to its own time.
@@ -119,6 +134,13 @@ class TestGlobalWebhook(WebhookTestCase):
         self.assertEqual(period_end.isoformat(), doc['period_start'])
         self.assertEqual(1, doc['summary']['failures'])
         self.assertEqual(0, self.delivery().failures)
+        found = self.scrape()
+        self.assertEqual(0, found[('staffeln_webhook_failures',
+                                   (('target', 'global'),))])
+        self.assertEqual(
+            self.delivery().last_sent_at.timestamp(),
+            found[('staffeln_webhook_last_sent_timestamp_seconds',
+                   (('target', 'global'),))])
 
     def test_a_receiver_that_does_not_answer_delays_nothing(self):
         receiver = self.useFixture(receiver_mod.Receiver(hold=True))
