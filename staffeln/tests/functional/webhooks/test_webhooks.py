@@ -8,22 +8,28 @@ import datetime
 import hashlib
 import hmac
 import json
+import os
 import socket
+import subprocess
+import sys
 
 from prometheus_client import parser
 
 from staffeln.api import app as api_app
 from staffeln.cloud import client as cloud_client
 from staffeln.conductor import manager as manager_mod
+from staffeln.conductor import webhook_content
 from staffeln.conductor import webhooks
 from staffeln.db import api_webhooks
 from staffeln.tests.functional.conductor import base
 from staffeln.tests.functional.conductor import test_cycle_report
+from staffeln.tests.functional import db_fixture
 from staffeln.tests.functional.webhooks import receiver as receiver_mod
 
 load_tests = base.load_tests
 
 HOUR = datetime.timedelta(hours=1)
+MANAGE = os.path.join(os.path.dirname(sys.executable), 'staffeln-manage')
 
 
 def free_port() -> int:
@@ -182,3 +188,41 @@ class TestProjectWebhook(WebhookTestCase):
         self.assertIsNone(self.delivery())
         self.assertIsNotNone(self.delivery(
             api_webhooks.project_target(self.acme.id)).last_sent_at)
+
+
+class TestWebhookCommands(WebhookTestCase):
+    """staffeln-manage webhook and run-once as an operator runs them."""
+
+    scenarios = db_fixture.scenarios(('sqlite',))
+
+    def manage(self, *args):
+        return subprocess.run([MANAGE, '--config-file', self.config, *args],
+                              capture_output=True, text=True, timeout=300)
+
+    def test_set_run_once_list_unset(self):
+        self.sim.cloud.backup_duration = 0
+        receiver = self.useFixture(receiver_mod.Receiver())
+        self.config = self.write_config(
+            conductor={'run_once_poll_interval': 0})
+        bad = self.manage('webhook', 'set', self.acme.id, '--url',
+                          'ftp://example.org/x')
+        self.assertEqual(2, bad.returncode)
+        self.assertIn('http or https URL', bad.stderr)
+        done = self.manage('webhook', 'set', self.acme.id, '--url',
+                           receiver.url, '--events', 'all', '--secret', 'k')
+        self.assertEqual((0, ''), (done.returncode, done.stderr))
+        # run-once ends once its webhooks are delivered.
+        self.sim.cloud.fail_next_backups(self.web.volume_ids[0])
+        self.assertEqual(1, self.manage('run-once').returncode)
+        [(headers, body)] = receiver.requests
+        self.assertEqual(1, json.loads(body)['summary']['failures'])
+        self.assertEqual(webhook_content.signature('k', body),
+                         headers['X-Staffeln-Signature'])
+        listing = self.manage('webhook', 'list').stdout
+        self.assertIn(f'project:{self.acme.id}', listing)
+        self.assertIn(receiver.url, listing)
+        self.assertEqual(0, self.manage('webhook', 'unset',
+                                        self.acme.id).returncode)
+        self.assertEqual(1, self.manage('webhook', 'unset',
+                                        self.acme.id).returncode)
+        self.assertIn('(none)', self.manage('webhook', 'list').stdout)
