@@ -59,7 +59,9 @@ def metrics():
         raise errors.NotFound('Metrics are disabled.')
     _check_token(conf)
     clock = flask.current_app.config['STAFFELN_CLOCK']
-    snapshot = api_metrics.snapshot(staffeln_context.get_admin_context())
+    snapshot = api_metrics.snapshot(staffeln_context.get_admin_context(),
+                                    metrics_families.DURATION_BUCKETS,
+                                    metrics_families.SIZE_BUCKETS_GB)
     registry = prom_registry.CollectorRegistry(auto_describe=False)
     registry.register(SnapshotCollector(
         conf, snapshot, clock.now(),

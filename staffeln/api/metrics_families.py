@@ -18,8 +18,8 @@ from staffeln.db import states
 GIB = 1024 ** 3
 #: Buckets of the backup duration histogram, in seconds (1 min to 1 day).
 DURATION_BUCKETS = (60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400)
-#: Buckets of the backup size histogram, in bytes (1 GiB to 4 TiB).
-SIZE_BUCKETS = tuple(n * GIB for n in (1, 10, 50, 100, 500, 1024, 4096))
+#: Buckets of the backup size histogram, in GiB (1 GiB to 4 TiB).
+SIZE_BUCKETS_GB = (1, 10, 50, 100, 500, 1024, 4096)
 
 VOLUME_LABELS = ('project', 'volume', 'server', 'policy')
 
@@ -183,26 +183,23 @@ def _outcomes(snap):
     yield from (started, succeeded, failed)
 
 
-def _histogram(name, documentation, values, bounds):
-    buckets = []
-    for bound in bounds:
-        buckets.append((prom_utils.floatToGoString(bound),
-                        sum(1 for v in values if v <= bound)))
-    buckets.append(('+Inf', len(values)))
+def _histogram(name, documentation, histogram, scale: int = 1):
+    buckets = [(prom_utils.floatToGoString(bound * scale), count)
+               for bound, count in zip(histogram.bounds, histogram.buckets)]
+    buckets.append(('+Inf', histogram.count))
     return core.HistogramMetricFamily(name, documentation, buckets=buckets,
-                                      sum_value=float(sum(values)))
+                                      sum_value=histogram.total * scale)
 
 
 def _histograms(snap):
     yield _histogram(
         'staffeln_backup_duration_seconds',
         'Time from the create call to the backup being available.',
-        [seconds for seconds, _ in snap.finished], DURATION_BUCKETS)
+        snap.durations)
     yield _histogram(
         'staffeln_backup_size_bytes',
         'Size of the backed up volume of each good backup.',
-        [size * GIB for _, size in snap.finished if size is not None],
-        SIZE_BUCKETS)
+        snap.sizes, GIB)
 
 
 def _retention_and_digests(snap):

@@ -9,6 +9,7 @@ import dataclasses
 import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext import compiler as sa_compiler
 
 from staffeln.common import clock
 from staffeln.db.api import context_manager
@@ -69,6 +70,16 @@ class QuotaRow:
 
 
 @dataclasses.dataclass
+class Histogram:
+    """How many values are at or below each bound; their count and sum."""
+
+    bounds: tuple
+    buckets: list[int]
+    count: int
+    total: float
+
+
+@dataclasses.dataclass
 class Snapshot:
     """What the metrics are computed from."""
 
@@ -80,8 +91,10 @@ class Snapshot:
     started: dict[str, int]
     #: (project, reason) -> failed tasks.
     failures: dict[tuple[str, str], int]
-    #: (seconds from create to available, size in GB) of good backups.
-    finished: list[tuple[float, int | None]]
+    #: Seconds from the create call to available, of good backups.
+    durations: Histogram
+    #: Size in GB of the volumes of good backups.
+    sizes: Histogram
     #: project -> backups retention left in place because Cinder refused.
     refused: dict[str, int]
     #: project -> (good backups, their size in GB).
@@ -92,11 +105,59 @@ class Snapshot:
     webhooks: list[DigestRow] = dataclasses.field(default_factory=list)
 
 
+class _Seconds(sa.sql.expression.FunctionElement):
+    """The seconds from one datetime column to another, in SQL."""
+
+    type = sa.Float()
+    name = 'staffeln_seconds_between'
+    inherit_cache = True
+
+
+@sa_compiler.compiles(_Seconds)
+def _seconds_postgresql(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f'EXTRACT(EPOCH FROM ({end} - {start}))'
+
+
+@sa_compiler.compiles(_Seconds, 'sqlite')
+def _seconds_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    # julianday() is a float of days: rounded to the millisecond, a
+    # duration of exactly 60 s is 60.0.
+    return f'ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)'
+
+
+@sa_compiler.compiles(_Seconds, 'mysql')
+def _seconds_mysql(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f'(TIMESTAMPDIFF(MICROSECOND, {start}, {end}) / 1000000.0)'
+
+
+def _histogram(session, value, bounds: tuple, *where) -> Histogram:
+    """The histogram of ``value`` over the rows ``where`` selects, in SQL."""
+    columns = [sa.func.sum(sa.case((value <= bound, 1), else_=0))
+               for bound in bounds]
+    query = sa.select(*columns, sa.func.count(), sa.func.sum(value))
+    for clause in where:
+        query = query.where(clause)
+    row = session.execute(query).one()
+    return Histogram(bounds=tuple(bounds),
+                     buckets=[int(n or 0) for n in row[:len(bounds)]],
+                     count=int(row[-2] or 0), total=float(row[-1] or 0))
+
+
 @fail_closed
 @context_manager.reader
-def snapshot(context) -> Snapshot:
-    """Everything the metrics show, read in one transaction."""
+def snapshot(context, duration_bounds: tuple = (),
+             size_bounds_gb: tuple = ()) -> Snapshot:
+    """Everything the metrics show, read in one transaction.
+
+    The backup durations and sizes are counted in the histogram buckets
+    ``duration_bounds`` (seconds) and ``size_bounds_gb``.
+    """
     session = context.session
+    good = (Task.status.in_(SUCCEEDED), Task.started_at.is_not(None),
+            Task.finished_at.is_not(None))
     return Snapshot(
         volumes=_volumes(session),
         tasks=_pairs(session, Task.project_id, Task.status),
@@ -105,7 +166,11 @@ def snapshot(context) -> Snapshot:
             Task.started_at.is_not(None)).items()},
         failures=_pairs(session, Task.project_id, Task.reason,
                         Task.status.in_(FAILED)),
-        finished=_finished(session),
+        durations=_histogram(
+            session, _Seconds(Task.started_at, Task.finished_at),
+            duration_bounds, *good),
+        sizes=_histogram(session, Task.size_gb, size_bounds_gb, *good,
+                         Task.size_gb.is_not(None)),
         refused={p: n for (p,), n in _counts(
             session, (Task.project_id,), Task.status == states.AVAILABLE,
             Task.reason.like(REFUSED_PREFIX + '%')).items()},
@@ -159,16 +224,6 @@ def _volumes(session) -> list[VolumeRow]:
                       first_seen=clock.as_utc(v.created_at),
                       last_good=clock.as_utc(last_good.get(v.id)))
             for v in rows]
-
-
-def _finished(session) -> list[tuple[float, int | None]]:
-    rows = session.execute(
-        sa.select(Task.started_at, Task.finished_at, Task.size_gb)
-        .where(Task.status.in_(SUCCEEDED))
-        .where(Task.started_at.is_not(None))
-        .where(Task.finished_at.is_not(None)))
-    return [((clock.as_utc(end) - clock.as_utc(start)).total_seconds(),
-             size) for start, end, size in rows]
 
 
 def _stored(session) -> dict[str, tuple[int, int]]:

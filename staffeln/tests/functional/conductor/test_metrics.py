@@ -160,6 +160,16 @@ class TestMetrics(base.ConductorTestCase):
             found, 'staffeln_backup_size_bytes_count'))
         self.assertEqual(sum(t.size_gb for t in good) * 1024 ** 3, value(
             found, 'staffeln_backup_size_bytes_sum'))
+        # The buckets, counted in SQL, against the tasks counted here.
+        seconds = [(t.finished_at - t.started_at).total_seconds()
+                   for t in good]
+        self.assertAlmostEqual(sum(seconds), value(
+            found, 'staffeln_backup_duration_seconds_sum'), places=3)
+        for bound in (60, 300, 900, 3600):
+            self.assertEqual(
+                sum(1 for s in seconds if s <= bound),
+                value(found, 'staffeln_backup_duration_seconds_bucket',
+                      le=f'{float(bound)}'), bound)
         self.assertEqual(3, total(found,
                                   'staffeln_project_protected_volumes'))
         self.assertEqual(2, value(found, 'staffeln_project_protected_volumes',

@@ -29,8 +29,10 @@ def volume(**values) -> api_metrics.VolumeRow:
 
 
 def snapshot(**values) -> api_metrics.Snapshot:
-    snap = dict(volumes=[], tasks={}, started={}, failures={}, finished=[],
-                refused={}, stored={}, digests=[])
+    empty = api_metrics.Histogram((), [], 0, 0.0)
+    snap = dict(volumes=[], tasks={}, started={}, failures={},
+                durations=empty, sizes=empty, refused={}, stored={},
+                digests=[])
     snap.update(values)
     return api_metrics.Snapshot(**snap)
 
@@ -86,7 +88,8 @@ class TestFamilies(base.TestCase):
                    ('p2', states.QUEUED): 3},
             started={'p1': 5, 'p2': 1},
             failures={('p1', 'Cinder: a'): 1, ('p1', 'Cinder: b'): 1},
-            finished=[(30.0, 1), (600.0, 20), (7000.0, None)])
+            durations=api_metrics.Histogram((60, 3600), [1, 2], 3, 7630.0),
+            sizes=api_metrics.Histogram((1, 10), [1, 1], 2, 21.0))
         found = self.text(snap)
         self.assertEqual(3, found[('staffeln_backups_succeeded_total',
                                    (('project', 'p1'),))])
@@ -103,6 +106,10 @@ class TestFamilies(base.TestCase):
         self.assertEqual(3, found[('staffeln_backup_duration_seconds_count',
                                    ())])
         self.assertEqual(2, found[('staffeln_backup_size_bytes_count', ())])
+        self.assertEqual(21 * 1024 ** 3,
+                         found[('staffeln_backup_size_bytes_sum', ())])
+        self.assertEqual(1, found[('staffeln_backup_size_bytes_bucket',
+                                   (('le', '1.073741824e+09'),))])
         self.assertEqual(0, found[('staffeln_tasks',
                                    (('state', states.STARTING),))])
 
@@ -163,5 +170,5 @@ class TestRoute(base.TestCase):
         self.assertEqual(503, self.get().status_code)
 
     @staticmethod
-    def _fail(context):
+    def _fail(context, *bounds):
         raise sa_exc.OperationalError('SELECT 1', {}, Exception('gone'))
