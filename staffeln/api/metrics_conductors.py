@@ -12,6 +12,7 @@ until the call that hung has ended: a scrape never waits on it for longer.
 """
 
 import os
+import threading
 
 from oslo_log import log as logging
 from prometheus_client import core
@@ -29,10 +30,14 @@ class Reader:
         self.conf = conf
         timeout = conf.metrics.coordination_timeout.total_seconds()
         self.bounded = backend.Bounded(timeout)
+        # Scrapes answered at once by several threads read one at a time.
+        self._lock = threading.Lock()
 
     def read(self):
         """(leader elected, members or None); raises when it cannot."""
-        return self.bounded.call('reading the conductors', _read, self.conf)
+        with self._lock:
+            return self.bounded.call('reading the conductors', _read,
+                                     self.conf)
 
 
 def families(conf, reader: Reader | None = None):
