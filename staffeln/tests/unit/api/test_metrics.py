@@ -1,8 +1,10 @@
 """The metric families of a database snapshot, and who may scrape them."""
 
 import datetime
+from unittest import mock
 
 import fixtures
+from keystonemiddleware import auth_token
 from prometheus_client import exposition
 from prometheus_client import parser
 from prometheus_client import registry
@@ -150,6 +152,13 @@ class TestRoute(base.TestCase):
         response = self.get()
         self.assertEqual(200, response.status_code)
         self.assertIn(b'staffeln_tasks{state="queued"} 0.0', response.data)
+
+    def test_no_keystone_token_is_asked_for(self):
+        self.flags(auth_strategy='keystone', group='api')
+        with mock.patch.object(auth_token.AuthProtocol, '__call__') as auth:
+            response = self.get()
+            auth.assert_not_called()
+        self.assertEqual(200, response.status_code)
 
     def test_bearer_token(self):
         self.flags(group='metrics', bearer_token='s3cret')
