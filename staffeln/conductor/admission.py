@@ -39,11 +39,8 @@ class Slots:
 class QuotaBook:
     """Each project's backup quota, read once per pass and kept current."""
 
-    def __init__(self, cloud, record=None):
+    def __init__(self, cloud):
         self.cloud = cloud
-        #: Called with (project_id, quota) after each read, to keep the
-        #: last known quota in the database for the metrics.
-        self.record = record
         self._quotas: dict[str, dict] = {}
 
     def refusal(self, project_id: str, size_gb: int) -> str | None:
@@ -52,8 +49,6 @@ class QuotaBook:
         if quota is None:
             quota = self._quotas[project_id] = self.cloud.get_backup_quota(
                 project_id, retry=False)
-            if self.record is not None:
-                self.record(project_id, quota)
         for key, need, unit in (('backups', 1, ''),
                                 ('backup_gigabytes', size_gb, ' GB')):
             limit = quota[key]['limit']

@@ -101,8 +101,8 @@ class BackupEngine:
         slots = admission.Slots(db_api.count_in_flight(context),
                                 self.group.max_in_flight,
                                 self.group.max_in_flight_per_project)
-        quotas = admission.QuotaBook(
-            self.cloud, functools.partial(self._record_quota, context))
+        quotas = admission.QuotaBook(_RecordingQuotas(
+            self.cloud, functools.partial(self._record_quota, context)))
         catalog = policy_catalog.load(context, self.conf, include_deleted=True)
         started = 0
         for task in admission.fair_order(queued):
@@ -457,3 +457,19 @@ class BackupEngine:
             values['reason'] = f'{task.reason}; {note}'[:2000]
         db_api.update_task(context, task.id, states.CLEANUP, **values)
         return False
+
+
+class _RecordingQuotas:
+    """The cloud as the quota book reads it, recording each quota read.
+
+    The metrics show the last quota read from the database.
+    """
+
+    def __init__(self, cloud, record):
+        self._cloud = cloud
+        self._record = record
+
+    def get_backup_quota(self, project_id: str, **kwargs) -> dict:
+        quota = self._cloud.get_backup_quota(project_id, **kwargs)
+        self._record(project_id, quota)
+        return quota
