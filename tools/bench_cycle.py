@@ -5,14 +5,17 @@ Starts the simulated cloud (``python -m staffeln.tests.simcloud``) as a
 separate process seeded with P projects
 and S servers (T of them opted in, V volumes each), points Staffeln at it
 with an SQLite database, and measures one discovery + scheduling pass (and,
-with ``--start``, starting every queued backup): the API calls the
-simulator received, per path, and the wall time.
+with ``--start``, starting every queued backup; with ``--finish``, also
+the poll that finds them all finished and marks their servers): the API
+calls the simulator received, per path, and the wall time. Staffeln's
+clock follows the simulator's, which only moves when told to.
 
     python tools/bench_cycle.py --projects 1000 --servers 10000 \\
-        --tagged 2000 --volumes-per-server 2 [--start]
+        --tagged 2000 --volumes-per-server 2 [--start] [--finish]
 """
 
 import argparse
+import datetime
 import json
 import resource
 import subprocess
@@ -92,7 +95,11 @@ def main():
     parser.add_argument('--page-size', type=int, default=1000)
     parser.add_argument('--start', action='store_true',
                         help='also start every queued backup')
+    parser.add_argument('--finish', action='store_true',
+                        help='also let the backups finish and poll them '
+                             '(implies --start)')
     args = parser.parse_args()
+    args.start = args.start or args.finish
 
     t0 = time.monotonic()
     proc, info = start_simulator(args)
@@ -105,7 +112,10 @@ def main():
             migration.upgrade()
             context = staffeln_context.get_admin_context()
             cloud = cloud_client.Cloud(conf)
-            mgr = manager.Manager(conf, cloud, clock.Clock())
+            now = control(info['url'], 'clock')['now']
+            staffeln_clock = clock.ManualClock(
+                datetime.datetime.fromisoformat(now))
+            mgr = manager.Manager(conf, cloud, staffeln_clock)
             cloud.connections.service().authorize()
             control(info['url'], 'calls/reset', {})
 
@@ -123,6 +133,15 @@ def main():
                 elapsed = time.monotonic() - t0
                 report(f'starting {started} backups', _calls(info['url']),
                        elapsed)
+            if args.finish:
+                control(info['url'], 'clock/advance', {'seconds': 120})
+                staffeln_clock.advance(120)
+                control(info['url'], 'calls/reset', {})
+                t0 = time.monotonic()
+                counts = mgr.engine.poll(context)
+                elapsed = time.monotonic() - t0
+                report(f'polling: {counts["available"]} available',
+                       _calls(info['url']), elapsed)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             print(f'peak memory of the Staffeln process: {peak / 1024:.0f} '
                   f'MiB')

@@ -4,7 +4,9 @@
   server's metadata chooses among them;
 * :mod:`.policies`: creating, changing and retiring policies, and the
   projects' choices of them;
-* :mod:`.ondemand`: backups asked for now.
+* :mod:`.ondemand`: backups asked for now;
+* :mod:`.retention`: retention's plan, which the conductor's retention run
+  carries out and the API previews and prunes by.
 
 An action checks what it is given into one-line errors that name the field
 (:class:`~staffeln.common.exception.InvalidInput`), then records it in the

@@ -17,12 +17,23 @@ class Catalog:
     """Every live policy, and each project's default."""
 
     def __init__(self, policies: list, project_defaults: dict[str, int],
-                 global_default: str, paused: set[str] = frozenset()):
+                 global_default: str, paused: set[str] = frozenset(),
+                 paused_servers: set[str] = frozenset()):
         self.by_id = {p.id: p for p in policies}
         self.by_name = {p.name: p for p in policies}
         self.project_defaults = project_defaults
         self.global_default = self.by_name.get(global_default)
         self.paused = set(paused)
+        self.paused_servers = set(paused_servers)
+
+    def paused_reason(self, project_id: str,
+                      server_id: str | None) -> str | None:
+        """Why a volume's backups wait: its project or server is paused."""
+        if project_id in self.paused:
+            return 'protection is paused for this project'
+        if server_id is not None and server_id in self.paused_servers:
+            return 'protection is paused for this server'
+        return None
 
     def default_for(self, project_id: str) -> protection.Policy | None:
         """The project's default policy, else the global one."""
@@ -58,4 +69,5 @@ def load(context, conf, include_deleted: bool = False) -> Catalog:
                       exc)
     return Catalog(policies, api_policies.project_defaults(context),
                    conf.conductor.default_policy,
-                   api_policies.paused_projects(context))
+                   api_policies.paused_projects(context),
+                   api_policies.paused_servers(context))

@@ -55,14 +55,17 @@ class Calls:
                 self._sleep(min(2 ** attempt, 30))
 
     def _list(self, what: str, proxy, path: str, key: str, convert,
-              microversion: str | None = None, **params) -> list:
+              microversion: str | None = None,
+              enough: Callable[[list], bool] | None = None,
+              **params) -> list:
         """A whole paginated listing across all projects, as records.
 
         Follows the ``<key>_links`` next link and stops at the first page
         shorter than the page size, so a listing of N items costs
         ceil(N / page_size) requests (one more only when the last page is
-        exactly full). A failure part-way restarts the listing, which keeps
-        the result consistent. Only the small converted records are kept.
+        exactly full), or at the first page for which ``enough(page)``
+        holds. A failure part-way restarts the listing, which keeps the
+        result consistent. Only the small converted records are kept.
         """
         params = {k: v for k, v in params.items() if v is not None}
         params.update(all_tenants=1, limit=self.page_size)
@@ -75,10 +78,12 @@ class Calls:
                                        microversion=microversion)
                 sdk_exc.raise_from_response(response)
                 body = response.json()
-                page = body.get(key, [])
-                records.extend(convert(item) for item in page)
+                page = [convert(item) for item in body.get(key, [])]
+                records.extend(page)
                 url, query = next_page(body.get(f'{key}_links'),
                                        len(page), self.page_size)
+                if enough is not None and enough(page):
+                    break
             return records
         return self._call(what, fetch)
 

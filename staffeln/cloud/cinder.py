@@ -1,5 +1,7 @@
 """Cinder: volumes, backups and backup quotas."""
 
+import datetime
+
 from openstack import exceptions as sdk_exc
 
 from staffeln.cloud import calls
@@ -32,6 +34,22 @@ class CinderCalls(calls.Calls):
         return self._list('listing backups', self._storage,
                           '/backups/detail', 'backups', records.backup,
                           microversion=VOLUME_MICROVERSION, **filters)
+
+    def list_backups_since(self, since: datetime.datetime
+                           ) -> list[records.Backup]:
+        """Backups of all projects created since ``since``, newest first.
+
+        Cinder lists newest first; the listing stops at the first page
+        that reaches back past ``since``, so its cost follows the backups
+        made since then, not all the backups Cinder keeps.
+        """
+        def enough(page):
+            return any(b.created_at is not None and b.created_at < since
+                       for b in page)
+        return self._list('listing recent backups', self._storage,
+                          '/backups/detail', 'backups', records.backup,
+                          microversion=VOLUME_MICROVERSION, enough=enough,
+                          sort='created_at:desc')
 
     def get_backup(self, backup_id: str,
                    retry: bool = True) -> records.Backup:
@@ -114,6 +132,95 @@ class CinderCalls(calls.Calls):
                 'reserved': int(reserved or 0),
             }
         return result
+
+    def restore_backup(self, project_id: str, backup_id: str,
+                       volume_id: str) -> dict:
+        """Restore a backup onto an available volume of its project.
+
+        In the backup's project scope, so that Cinder finds the volume
+        only in that project. Never sent twice. Returns Cinder's answer:
+        ``backup_id``, ``volume_id`` and ``volume_name``.
+        """
+        spec = {'volume_id': volume_id}
+
+        def restore(conn):
+            response = conn.block_storage.post(
+                f'/backups/{backup_id}/restore', json={'restore': spec},
+                microversion=VOLUME_MICROVERSION, connect_retries=0)
+            sdk_exc.raise_from_response(response)
+            return response.json()['restore']
+        return self._project_call(
+            project_id, f'restoring backup {backup_id}', restore)
+
+    def create_volume_from_backup(self, project_id: str, backup_id: str,
+                                  name: str | None = None,
+                                  size: int | None = None,
+                                  availability_zone: str | None = None
+                                  ) -> dict:
+        """A new volume of the backup's project, written from the backup.
+
+        ``POST /volumes`` with ``backup_id`` (microversion 3.47 and later;
+        below it Cinder would create an empty volume). Without ``size`` the
+        volume has the backup's size. Never sent twice. Returns the
+        volume's ``id``, ``name``, ``size`` and ``status``.
+        """
+        spec = {'backup_id': backup_id}
+        for key, value in (('name', name), ('size', size),
+                           ('availability_zone', availability_zone)):
+            if value is not None:
+                spec[key] = value
+
+        def create(conn):
+            response = conn.block_storage.post(
+                '/volumes', json={'volume': spec},
+                microversion=VOLUME_MICROVERSION, connect_retries=0)
+            sdk_exc.raise_from_response(response)
+            volume = response.json()['volume']
+            return {key: volume.get(key)
+                    for key in ('id', 'name', 'size', 'status')}
+        return self._project_call(
+            project_id, f'creating a volume from backup {backup_id}', create)
+
+    def volume_status(self, volume_id: str) -> str:
+        """The status of any project's volume (an admin call)."""
+        def fetch():
+            response = self._storage().get(f'/volumes/{volume_id}',
+                                           microversion=VOLUME_MICROVERSION)
+            sdk_exc.raise_from_response(response)
+            return response.json()['volume']['status']
+        return self._call(f'reading volume {volume_id}', fetch)
+
+    def export_backup_record(self, backup_id: str) -> dict:
+        """``backup_service`` and ``backup_url`` of a backup (admin).
+
+        Cinder's ``GET /backups/{id}/export_record``, called directly:
+        openstacksdk's helpers get it wrong.
+        """
+        def fetch():
+            response = self._storage().get(
+                f'/backups/{backup_id}/export_record',
+                microversion=VOLUME_MICROVERSION)
+            sdk_exc.raise_from_response(response)
+            return response.json()['backup-record']
+        return self._call(f'exporting the record of backup {backup_id}',
+                          fetch)
+
+    def import_backup_record(self, backup_service: str,
+                             backup_url: str) -> dict:
+        """Import a backup record (admin); Cinder's answer: id and name.
+
+        Never sent twice: a second import of the same record is refused.
+        """
+        body = {'backup-record': {'backup_service': backup_service,
+                                  'backup_url': backup_url}}
+
+        def send():
+            response = self._storage().post(
+                '/backups/import_record', json=body,
+                microversion=VOLUME_MICROVERSION, connect_retries=0)
+            sdk_exc.raise_from_response(response)
+            return response.json()['backup']
+        return self._call('importing a backup record', send, retry=False)
 
     def backup_services(self) -> list[dict]:
         """Cinder's ``cinder-backup`` services: host, status and state."""

@@ -14,6 +14,7 @@ reason and a ``retry_after``, and the pass moves on.
 
 import datetime
 import functools
+import threading
 
 from oslo_log import log as logging
 
@@ -23,7 +24,9 @@ from staffeln.common import exception
 from staffeln.common import failpoints
 from staffeln.common import notifications
 from staffeln.conductor import admission
+from staffeln.conductor import cleanup
 from staffeln.db import api as db_api
+from staffeln.db import api_claims
 from staffeln.db import api_quotas
 from staffeln.db import api_strays
 from staffeln.db import states
@@ -32,6 +35,12 @@ from staffeln.rules import schedule
 LOG = logging.getLogger(__name__)
 
 State = records.BackupState
+#: What starting a task came to (else why the caps refused it).
+STARTED = 'started'
+NOT_CREATED = 'not created'
+#: How far apart Staffeln's and Cinder's clocks may be: the poll lists the
+#: backups created since the oldest start less this.
+CLOCK_SKEW = datetime.timedelta(minutes=15)
 DESCRIPTIONS = {schedule.FULL: 'Full backup by Staffeln',
                 schedule.INCREMENTAL: 'Incremental backup by Staffeln'}
 
@@ -63,7 +72,7 @@ def backup_name(template: str, task, now: datetime.datetime) -> str:
     return template.format(**fields)[:255]
 
 
-class BackupEngine:
+class BackupEngine(cleanup.Cleanup):
 
     def __init__(self, conf, cloud, clock, notifier=None):
         self.conf = conf
@@ -72,6 +81,12 @@ class BackupEngine:
         self.clock = clock
         self.notifier = notifier or notifications.Notifier.disabled()
         self.host = conf.host
+        self.caps = api_claims.Caps(self.group.max_in_flight,
+                                    self.group.max_in_flight_per_project)
+        #: Set when the conductor stops: passes end at the next task.
+        self.stopping = threading.Event()
+        #: Each project's quota, read once per discovery interval.
+        self.quota_cache: dict[str, tuple] = {}
         check_name_template(self.group.backup_name_template)
 
     # ------------------------------------------------------------ helpers
@@ -94,35 +109,65 @@ class BackupEngine:
     # ------------------------------------------------------------ start
 
     def start_queued(self, context) -> int:
-        """Send the create call of queued tasks, within caps and quotas."""
-        queued = db_api.list_startable(context, self.clock.now())
+        """Send the create call of queued tasks, within caps and quotas.
+
+        Tasks are claimed in batches as large as the free slots; the caps
+        are checked again, in the database, as each one starts.
+        """
+        queued = admission.fair_order(
+            db_api.list_startable(context, self.clock.now()))
         if not queued:
             return 0
         slots = admission.Slots(db_api.count_in_flight(context),
                                 self.group.max_in_flight,
                                 self.group.max_in_flight_per_project)
-        quotas = admission.QuotaBook(_RecordingQuotas(
-            self.cloud, functools.partial(self._record_quota, context)))
+        quotas = admission.QuotaBook(
+            _RecordingQuotas(self.cloud,
+                             functools.partial(self._record_quota, context)),
+            self.quota_cache, self.clock.now(),
+            self.group.discovery_interval)
         catalog = policy_catalog.load(context, self.conf, include_deleted=True)
         started = 0
-        for task in admission.fair_order(queued):
-            if slots.full():
+        while queued and not slots.full() and not self.stopping.is_set():
+            batch, queued = slots.pick(queued)
+            if not batch:
                 break
-            if not slots.free(task.project_id):
-                continue
-            if not self.claim(context, task, states.QUEUED):
+            started += self._start_batch(context, batch, slots, quotas,
+                                         catalog)
+        return started
+
+    def _start_batch(self, context, batch: list, slots, quotas,
+                     catalog) -> int:
+        now = self.clock.now()
+        claimed = set(api_claims.claim_tasks(
+            context, [t.id for t in batch], self.host, now,
+            now + self.group.claim_timeout))
+        started = 0
+        for number, task in enumerate(batch):
+            if task.id not in claimed:
                 continue  # another conductor has it
-            if not self._now_allowed(context, task, catalog):
+            if self.stopping.is_set() or slots.full():
+                self._release(context, batch[number:], claimed)
+                break
+            if not (self._now_allowed(context, task, catalog)
+                    and self._admit(context, task, quotas)):
                 continue
-            if not self._admit(context, task, quotas):
-                continue
-            slots.take(task.project_id)
-            if self._start(context, task):
+            outcome = self._start(context, task)
+            if outcome == STARTED:
+                slots.take(task.project_id)
                 quotas.charge(task.project_id, task.size_gb or 0)
                 started += 1
-            else:
+            elif outcome == NOT_CREATED:
                 quotas.forget(task.project_id)
+            else:
+                db_api.release_task(context, task.id, self.host)
+                slots.refused(task.project_id, outcome)
         return started
+
+    def _release(self, context, tasks: list, claimed: set) -> None:
+        for task in tasks:
+            if task.id in claimed:
+                db_api.release_task(context, task.id, self.host)
 
     def _record_quota(self, context, project_id: str, quota: dict) -> None:
         """Keep the quota just read for the metrics; never fail for it."""
@@ -136,13 +181,13 @@ class BackupEngine:
     def _now_allowed(self, context, task, catalog) -> bool:
         """Whether the claimed task may start now.
 
-        Its project must not be paused, and its policy's window must be
-        open unless the backup was asked for (on demand).
+        Its project and its server must not be paused, and its policy's
+        window must be open unless the backup was asked for (on demand).
         """
         now = self.clock.now()
-        if task.project_id in catalog.paused:
-            self.hold(context, task, states.QUEUED,
-                      'protection is paused for this project',
+        paused = catalog.paused_reason(task.project_id, task.server_id)
+        if paused:
+            self.hold(context, task, states.QUEUED, paused,
                       self.group.poll_interval)
             return False
         policy = catalog.by_id.get(task.policy_id)
@@ -174,18 +219,28 @@ class BackupEngine:
             return False
         return True
 
-    def _start(self, context, task) -> bool:
+    def _start(self, context, task) -> str:
+        """Start a claimed task within the caps.
+
+        :data:`STARTED` once Cinder took the create call and it is
+        recorded; :data:`NOT_CREATED` when the task started but has no
+        backup (held, failed, or taken over); or why the caps did not let
+        it start (:mod:`staffeln.db.api_claims`).
+        """
         now = self.clock.now()
-        if not db_api.transition(
-                context, task.id, states.QUEUED, states.STARTING, now=now,
-                owner=self.host, started_at=now, attempts=task.attempts + 1,
-                claim_expires_at=now + self.group.claim_timeout):
-            return False
+        refused = api_claims.start_task(
+            context, task.id, self.host, now, self.caps, started_at=now,
+            attempts=task.attempts + 1,
+            claim_expires_at=now + self.group.claim_timeout)
+        if refused == api_claims.LOST:
+            return NOT_CREATED
+        if refused:
+            return refused
         failpoints.hit('before_create')
         task = db_api.get_task(context, task.id)
         if task.backup_type == schedule.INCREMENTAL:
             task = self._follow_cinder(context, task)
-        return self._create(context, task)
+        return STARTED if self._create(context, task) else NOT_CREATED
 
     def _follow_cinder(self, context, task):
         """A full backup instead of an incremental Cinder would misplace.
@@ -318,45 +373,48 @@ class BackupEngine:
     # ------------------------------------------------------------ poll
 
     def poll(self, context) -> dict:
-        """Detect finished backups: one listing plus one read per finish.
+        """Detect finished backups: one listing of the recent backups.
 
-        A backup that cannot be read now is looked at again by the next
-        poll; it holds up no other.
+        Cinder lists newest first, and the listing stops at the backups
+        older than the oldest one being made (less :data:`CLOCK_SKEW`),
+        so finding the finished backups costs a page per ``page_size``
+        backups started since, not one read per backup. A backup missing
+        from the listing is read on its own; one that cannot be read now
+        is looked at again by the next poll and holds up no other.
         """
         creating = db_api.list_tasks(context, status=states.CREATING)
         counts = {'available': 0, 'failed': 0}
         if not creating:
             return counts
-        still = {b.id for b in self.cloud.list_backups(
-            status=State.CREATING)}
-        servers_done = {}
+        since = min(t.started_at for t in creating) - CLOCK_SKEW
+        listed = {b.id: b for b in self.cloud.list_backups_since(since)}
+        servers_done = set()
         for task in creating:
-            outcome = self._poll_one(context, task, task.backup_id in still)
+            outcome = self._poll_one(context, task, listed.get(task.backup_id))
             if outcome:
                 counts[outcome] += 1
-            if outcome == 'available' and task.server_id:
-                servers_done[task.server_id] = self.clock.now()
-        self._mark_servers(servers_done)
+            if outcome and task.server_id:
+                servers_done.add(task.server_id)
+        self._mark_servers(context, servers_done)
         return counts
 
-    def _poll_one(self, context, task, creating: bool) -> str | None:
+    def _poll_one(self, context, task, backup) -> str | None:
         now = self.clock.now()
-        if creating:
+        if backup is None:
+            try:
+                backup = self.cloud.get_backup(task.backup_id, retry=False)
+            except exception.NotFound:
+                return self._to_cleanup(context, task,
+                                        'the backup vanished from Cinder')
+            except exception.CloudError as exc:
+                LOG.info('Cannot read backup %s now (task %s): %s',
+                         task.backup_id, task.uuid, exc)
+                return None
+        if backup.state is State.CREATING:
             if now - task.started_at > self.group.backup_timeout:
                 return self._to_cleanup(context, task, (
                     f'timed out: still creating after '
                     f'{self.group.backup_timeout}'))
-            return None
-        try:
-            backup = self.cloud.get_backup(task.backup_id, retry=False)
-        except exception.NotFound:
-            return self._to_cleanup(context, task,
-                                    'the backup vanished from Cinder')
-        except exception.CloudError as exc:
-            LOG.info('Cannot read backup %s now (task %s): %s',
-                     task.backup_id, task.uuid, exc)
-            return None
-        if backup.state is State.CREATING:
             return None
         if backup.state is not State.AVAILABLE:
             reason = (f'Cinder: {backup.fail_reason or "error"}'
@@ -385,11 +443,17 @@ class BackupEngine:
         self.notifier.backup_create_error(db_api.get_task(context, task.id))
         return 'failed'
 
-    def _mark_servers(self, servers: dict) -> None:
+    def _mark_servers(self, context, servers: set) -> None:
+        """Write the time of the last good backup on servers that are done.
+
+        A server is written once all its volumes' backups ended, not while
+        another of them is still queued or being made.
+        """
         key = self.group.last_backup_time_key
-        if not key:
+        if not key or not servers:
             return
-        for server_id, when in servers.items():
+        for server_id, when in db_api.servers_done(context,
+                                                   servers).items():
             value = when.strftime('%Y-%m-%dT%H:%M:%SZ')
             try:
                 self.cloud.set_server_metadata(server_id, key, value,
@@ -397,66 +461,6 @@ class BackupEngine:
             except exception.CloudError as exc:
                 LOG.warning('Cannot set %s on server %s: %s', key,
                             server_id, exc)
-
-    # ------------------------------------------------------------ cleanup
-
-    def cleanup(self, context) -> int:
-        """Delete the Cinder backups of failed tasks, once Cinder allows.
-
-        A backup still being made (one that outlived ``backup_timeout``)
-        cannot be deleted: it is looked at again until Cinder ends it, then
-        deleted; the task fails once Cinder no longer has it.
-        """
-        done = 0
-        now = self.clock.now()
-        for task in db_api.list_tasks(context, status=states.CLEANUP):
-            if task.retry_after and task.retry_after > now:
-                continue
-            if self._clean(context, task):
-                done += 1
-        return done
-
-    def _clean(self, context, task) -> bool:
-        now = self.clock.now()
-        backup = None
-        if task.backup_id:
-            try:
-                backup = self.cloud.get_backup(task.backup_id, retry=False)
-            except exception.NotFound:
-                backup = None
-            except exception.CloudError as exc:
-                return self._clean_later(context, task, str(exc))
-        if backup is not None and backup.state.deletable:
-            try:
-                self.cloud.delete_backup(task.project_id, task.backup_id)
-            except exception.NotFound:
-                pass
-            except exception.CloudError as exc:
-                return self._clean_later(context, task, str(exc))
-            backup = None
-        if backup is None or backup.state is State.DELETING:
-            # Cinder took the delete: nothing of the task is left to do.
-            return db_api.transition(context, task.id, states.CLEANUP,
-                                     states.FAILED, now=now,
-                                     retry_after=None)
-        note = (f'the backup is {backup.status} in Cinder; it is deleted '
-                f'once Cinder lets it')
-        if backup.state is State.ERROR_DELETING:
-            note = ('Cinder could not delete the backup (error_deleting); an '
-                    'admin must reset its status to error')
-        return self._clean_later(context, task, note)
-
-    def _clean_later(self, context, task, note: str | None) -> bool:
-        """Look at a cleanup task again after the poll interval."""
-        now = self.clock.now()
-        values = dict(now=now, retry_after=now + self.group.poll_interval)
-        if note and note not in (task.reason or ''):
-            LOG.warning('Failed backup %s of volume %s (task %s) is not '
-                        'deleted yet: %s', task.backup_id, task.volume_id,
-                        task.uuid, note)
-            values['reason'] = f'{task.reason}; {note}'[:2000]
-        db_api.update_task(context, task.id, states.CLEANUP, **values)
-        return False
 
 
 class _RecordingQuotas:

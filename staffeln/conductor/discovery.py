@@ -161,8 +161,9 @@ def _candidate(volume: records.Volume, server: records.Server,
         problems=list(settings.problems), policies=settings.policies,
         interval_override=settings.interval)
     candidate.skip_reason = _skip_reason(volume, group)
-    if candidate.eligible and volume.project_id in catalog.paused:
-        candidate.skip_reason = 'protection is paused for this project'
+    if candidate.eligible:
+        candidate.skip_reason = catalog.paused_reason(volume.project_id,
+                                                      server.id)
     if candidate.eligible and not settings.policies:
         candidate.skip_reason = 'no protection policy is available'
     if candidate.eligible and group.max_volumes_per_project:

@@ -9,6 +9,7 @@ runs every leader step at once, then each at its own interval.
 """
 
 import dataclasses
+import threading
 import time
 from typing import Any, Callable
 
@@ -17,7 +18,9 @@ from oslo_service import service
 
 from staffeln.common import context as staffeln_context
 from staffeln.common import coordination
+from staffeln.conductor import events
 from staffeln.conductor import guard
+from staffeln.db import api_wakeups
 
 LOG = logging.getLogger(__name__)
 
@@ -35,6 +38,19 @@ class LeaderStep:
     #: The leadership term of the last run, and when it started.
     term: int = 0
     last_run: float | None = None
+    #: Whether a run was asked for before the interval ends (takes the
+    #: request), looked at once ``min_gap`` seconds passed since the last.
+    wanted: Callable[[], bool] | None = None
+    min_gap: float = 0.0
+
+    def due(self, term: int, now: float) -> bool:
+        if self.term != term or self.last_run is None:
+            return True
+        elapsed = now - self.last_run
+        if elapsed >= self.interval:
+            return True
+        return (self.wanted is not None and elapsed >= self.min_gap
+                and self.wanted())
 
 
 def leader_steps(conf, manager) -> list[LeaderStep]:
@@ -48,9 +64,17 @@ def leader_steps(conf, manager) -> list[LeaderStep]:
     def discover(context):
         queued, _ = manager.discover_and_schedule(context)
         LOG.info('Discovery queued %d backups', len(queued))
+        if queued:
+            # Now, not one poll interval later.
+            manager.engine.start_queued(context)
 
     steps = [LeaderStep('discovery', interval, discover),
              LeaderStep('report', interval, manager.report)]
+    if conf.events.listen:
+        # A conductor that heard of a server opted in asks for it.
+        steps[0].wanted = lambda: api_wakeups.take(
+            staffeln_context.get_admin_context(), api_wakeups.DISCOVERY)
+        steps[0].min_gap = conf.events.min_discovery_gap.total_seconds()
     retention = getattr(manager, 'retention', None)
     if retention is not None:
         steps.append(LeaderStep('retention',
@@ -81,6 +105,10 @@ class ConductorService(service.Service):
         self.steps = leader_steps(conf, manager) if steps is None else steps
         self._monotonic = monotonic
         self.guard = guard.Guard()
+        #: Set by a notification that one of Staffeln's backups ended.
+        self.poll_wanted = threading.Event()
+        self.listener = (events.Listener(conf, self.wake)
+                         if conf.events.listen else None)
 
     def start(self):
         super().start()
@@ -103,6 +131,27 @@ class ConductorService(service.Service):
         self.tg.add_timer_args(
             self.conf.conductor.poll_interval.total_seconds(), self._guard,
             args=('backups', self.backups), initial_delay=0)
+        if self.listener is not None:
+            self.guard.run('listener', self.listener.start)
+            self.tg.add_timer_args(LEADER_TICK, self._guard,
+                                   args=('event poll', self.event_poll))
+
+    def wake(self, step: str) -> None:
+        """What a notification asks for: a poll here, a discovery."""
+        if step == events.POLL:
+            self.poll_wanted.set()
+        elif step == events.DISCOVERY:
+            api_wakeups.request(staffeln_context.get_admin_context(),
+                                api_wakeups.DISCOVERY,
+                                self.manager.engine.clock.now())
+
+    def event_poll(self) -> bool:
+        """Poll now if a notification said a backup ended."""
+        if not self.poll_wanted.is_set():
+            return False
+        self.poll_wanted.clear()
+        self.manager.engine.poll(staffeln_context.get_admin_context())
+        return True
 
     def heartbeat(self) -> None:
         try:
@@ -129,8 +178,7 @@ class ConductorService(service.Service):
             return False
         term = self.coordinator.term
         now = self._monotonic()
-        if (step.term == term and step.last_run is not None
-                and now - step.last_run < step.interval):
+        if not step.due(term, now):
             return False
         step.term, step.last_run = term, now
         self._guard(step.name, step.run,
@@ -143,5 +191,9 @@ class ConductorService(service.Service):
 
     def stop(self, graceful=True):
         LOG.info('Conductor %s stopping', self.conf.host)
+        # A pass through the queue ends at its next task.
+        self.manager.engine.stopping.set()
+        if self.listener is not None:
+            self.guard.run('listener', self.listener.stop)
         super().stop(graceful=graceful)
         self.coordinator.stop()

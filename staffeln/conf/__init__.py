@@ -11,6 +11,7 @@ from staffeln.conf import conductor
 from staffeln.conf import coordination
 from staffeln.conf import database
 from staffeln.conf import default
+from staffeln.conf import events
 from staffeln.conf import metrics
 from staffeln.conf import notification
 from staffeln.conf import openstack
@@ -28,6 +29,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     coordination.register_opts(conf)
     api.register_opts(conf)
     notification.register_opts(conf)
+    events.register_opts(conf)
     retention.register_opts(conf)
     metrics.register_opts(conf)
     webhook.register_opts(conf)

@@ -45,10 +45,17 @@ def get_engine():
 retry_on_deadlock = oslo_db_api.wrap_db_retry(
     max_retries=5, retry_on_deadlock=True, retry_interval=0.1,
     inc_retry_interval=True)
+#: For writers that read, then insert what is not there yet: when a racing
+#: conductor (two leaders at once) inserted the same row first, the whole
+#: transaction runs again and finds it.
+retry_on_race = oslo_db_api.wrap_db_retry(
+    max_retries=3, retry_interval=0.05, inc_retry_interval=False,
+    exception_checker=lambda exc: isinstance(exc, db_exc.DBDuplicateEntry))
 
 
 # ---------------------------------------------------------------- volumes
 
+@retry_on_race
 @retry_on_deadlock
 @context_manager.writer
 def save_volumes(context, records: list[dict],
@@ -128,10 +135,18 @@ def list_volumes(context, project_id: str | None = None,
 
 # ---------------------------------------------------------------- tasks
 
+def under_way_key(volume_id: str, policy_id: int | None) -> str:
+    """The key of a task under way: one per volume and policy."""
+    return f'{volume_id}:{policy_id or 0}'
+
+
 def _new_task(values: dict) -> models.BackupTask:
     values = dict(values)
     values.setdefault('uuid', str(uuidlib.uuid4()))
     values.setdefault('status', states.QUEUED)
+    if values['status'] in states.UNDER_WAY:
+        values.setdefault('under_way_key', under_way_key(
+            values['volume_id'], values.get('policy_id')))
     return models.BackupTask(**values)
 
 
@@ -144,11 +159,28 @@ def create_task(context, values: dict) -> models.BackupTask:
     return task
 
 
+@retry_on_race
 @retry_on_deadlock
 @context_manager.writer
 def create_tasks(context, values: list[dict]) -> list[models.BackupTask]:
-    """Queue many tasks in one transaction: all of them or none."""
-    tasks = [_new_task(v) for v in values]
+    """Queue tasks; those whose volume and policy have one under way are not.
+
+    The database enforces the rule (a unique key), so that conductors
+    queueing at the same moment cannot both queue a backup; the one that
+    loses looks again, leaves that task out and queues the others.
+    """
+    tasks, keys = [], set()
+    for task in (_new_task(v) for v in values):
+        if task.under_way_key is None or task.under_way_key not in keys:
+            tasks.append(task)
+            keys.add(task.under_way_key)
+    keys.discard(None)
+    taken = set()
+    for chunk in _chunks(sorted(keys), 500):
+        taken.update(context.session.scalars(
+            sa.select(models.BackupTask.under_way_key)
+            .where(models.BackupTask.under_way_key.in_(chunk))))
+    tasks = [t for t in tasks if t.under_way_key not in taken]
     context.session.add_all(tasks)
     context.session.flush()
     return tasks
@@ -194,6 +226,27 @@ def count_tasks_by_status(context) -> dict[str, int]:
         sa.select(models.BackupTask.status, sa.func.count())
         .group_by(models.BackupTask.status))
     return {status: count for status, count in rows}
+
+
+@context_manager.reader
+def servers_done(context, server_ids: set) -> dict:
+    """When the last good backup of each server with nothing under way ended.
+
+    Those of ``server_ids`` that have a backup queued or being made, or
+    no good backup, are left out.
+    """
+    Task = models.BackupTask
+    done = {}
+    for chunk in _chunks(sorted(server_ids), 500):
+        busy = (sa.select(Task.server_id).where(Task.server_id.in_(chunk))
+                .where(Task.status.in_(states.UNDER_WAY)))
+        done.update(context.session.execute(
+            sa.select(Task.server_id, sa.func.max(Task.finished_at))
+            .where(Task.server_id.in_(chunk))
+            .where(Task.server_id.not_in(busy))
+            .where(Task.status == states.AVAILABLE)
+            .group_by(Task.server_id)).all())
+    return done
 
 
 @context_manager.reader
@@ -259,6 +312,8 @@ def transition(context, task_id: int, expected: str, new: str, *,
     Returns whether this caller made the change.
     """
     states.check(expected, new)
+    if new not in states.UNDER_WAY:
+        values['under_way_key'] = None
     query = (sa.update(models.BackupTask)
              .where(models.BackupTask.id == task_id)
              .where(models.BackupTask.status == expected))

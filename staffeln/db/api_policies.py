@@ -15,11 +15,13 @@ from staffeln.common import exception
 from staffeln.db.api import context_manager
 from staffeln.db.api import fail_closed
 from staffeln.db.api import retry_on_deadlock
+from staffeln.db.api import retry_on_race
 from staffeln.db import models
 
 Policy = models.ProtectionPolicy
 Grant = models.PolicyGrant
 Settings = models.ProjectSettings
+ServerSettings = models.ServerSettings
 VolumePolicy = models.VolumePolicy
 
 #: The policy the migration creates; it follows the configuration.
@@ -93,6 +95,20 @@ def paused_projects(context) -> set[str]:
 @context_manager.reader
 def get_settings(context, project_id: str):
     return context.session.get(Settings, project_id)
+
+
+@fail_closed
+@context_manager.reader
+def paused_servers(context) -> set[str]:
+    return set(context.session.scalars(
+        sa.select(ServerSettings.server_id)
+        .where(ServerSettings.paused.is_(True))))
+
+
+@fail_closed
+@context_manager.reader
+def get_server_settings(context, server_id: str):
+    return context.session.get(ServerSettings, server_id)
 
 
 # ---------------------------------------------------------------- writes
@@ -180,6 +196,23 @@ def set_project_settings(context, project_id: str, now: datetime.datetime,
     if settings is None:
         settings = Settings(project_id=project_id, paused=False,
                             created_at=now)
+        context.session.add(settings)
+    else:
+        settings.updated_at = now
+    for key, value in values.items():
+        setattr(settings, key, value)
+
+
+@retry_on_race
+@retry_on_deadlock
+@context_manager.writer
+def set_server_settings(context, server_id: str, project_id: str,
+                        now: datetime.datetime, **values) -> None:
+    """Create or change a server's settings."""
+    settings = context.session.get(ServerSettings, server_id)
+    if settings is None:
+        settings = ServerSettings(server_id=server_id, project_id=project_id,
+                                  paused=False, created_at=now)
         context.session.add(settings)
     else:
         settings.updated_at = now

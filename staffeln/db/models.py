@@ -62,6 +62,7 @@ class Volume(TimestampMixin, Base):
     __tablename__ = 'volumes'
     __table_args__ = (
         sa.Index('volumes_project_id_idx', 'project_id'),
+        sa.Index('volumes_server_id_idx', 'server_id'),
     )
 
     id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
@@ -95,11 +96,15 @@ class BackupTask(TimestampMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint('uuid', name='uniq_backup_tasks0uuid'),
         sa.UniqueConstraint('backup_id', name='uniq_backup_tasks0backup_id'),
+        sa.UniqueConstraint('under_way_key',
+                            name='uniq_backup_tasks0under_way_key'),
         sa.Index('backup_tasks_status_idx', 'status'),
         sa.Index('backup_tasks_volume_id_idx', 'volume_id'),
         sa.Index('backup_tasks_project_id_status_idx',
                  'project_id', 'status'),
         sa.Index('backup_tasks_policy_id_idx', 'policy_id'),
+        # The API lists backups newest first.
+        sa.Index('backup_tasks_created_at_idx', 'created_at'),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
@@ -142,6 +147,10 @@ class BackupTask(TimestampMixin, Base):
     #: Asked for now (staffeln-manage backup-now, the API), outside the
     #: schedule.
     on_demand: orm.Mapped[bool] = orm.mapped_column(default=False)
+    #: ``<volume id>:<policy id>`` while the task is under way (queued,
+    #: starting, creating), else None: unique, so that no conductor queues
+    #: a second backup of a volume under one policy.
+    under_way_key: orm.Mapped[str | None] = orm.mapped_column(sa.String(80))
 
 
 class ProjectReport(TimestampMixin, Base):
@@ -273,6 +282,18 @@ class ProjectSettings(TimestampMixin, Base):
         db_types.JsonEncodedList())
 
 
+class ServerSettings(TimestampMixin, Base):
+    """What was chosen for one server: for now, whether it is paused."""
+
+    __tablename__ = 'server_settings'
+
+    server_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
+                                                   primary_key=True)
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    #: No backup of its volumes is started while it is paused.
+    paused: orm.Mapped[bool] = orm.mapped_column(default=False)
+
+
 class VolumePolicy(Base):
     """A policy that protects a volume, and when it is next due."""
 
@@ -287,6 +308,64 @@ class VolumePolicy(Base):
     next_due_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
     #: Why it is (not) due, as the plan says it.
     reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+class Lock(Base):
+    """A mutex in the database: its row is updated to take it.
+
+    ``starts`` serializes the transactions that check the in-flight caps
+    and start a backup.
+    """
+
+    __tablename__ = 'locks'
+
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(32),
+                                              primary_key=True)
+    taken_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    taken_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+
+
+class Wakeup(Base):
+    """A request that a step run before its next period.
+
+    ``discovery`` is requested by whichever conductor hears that a server
+    was opted in or changed, and taken by the leader, which discovers then.
+    """
+
+    __tablename__ = 'wakeups'
+
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(32),
+                                              primary_key=True)
+    #: When it was last requested; None once taken.
+    requested_at: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column())
+
+
+class Restore(TimestampMixin, Base):
+    """A restore of a Staffeln backup, asked for through the API.
+
+    ``requested`` is written before Cinder is asked; then ``restoring``
+    (Cinder accepted it; ``volume_id`` is the volume being written),
+    ``available`` or ``error``.
+    """
+
+    __tablename__ = 'restores'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_restores0uuid'),
+        sa.Index('restores_project_id_idx', 'project_id'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    backup_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    #: The volume written: a new one, or the existing one asked for.
+    volume_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(36))
+    volume_name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    new_volume: orm.Mapped[bool] = orm.mapped_column(default=True)
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
 
 
 class ProjectQuota(Base):

@@ -36,6 +36,9 @@ ALL = (QUEUED, STARTING, CREATING, AVAILABLE, CLEANUP, FAILED, DELETING,
 ACTIVE = (QUEUED, STARTING, CREATING, CLEANUP, DELETING)
 #: States in which a backup occupies one of Cinder's backup slots.
 IN_FLIGHT = (STARTING, CREATING)
+#: States in which a backup of the volume is queued or being made: at most
+#: one task per volume and policy is (the database enforces it).
+UNDER_WAY = (QUEUED, STARTING, CREATING)
 #: States that end a task.
 FINAL = (FAILED, DELETED)
 

@@ -9,9 +9,20 @@ without a token, and what it answers is decided from Staffeln's database (see
 
 import itertools
 
+from staffeln.policies import backups
 from staffeln.policies import base
+from staffeln.policies import projects
+from staffeln.policies import protection
+from staffeln.policies import restores
+from staffeln.policies import retention
+from staffeln.policies import stats
 from staffeln.policies import tasks
+from staffeln.policies import volumes
 
 
 def list_rules():
-    return itertools.chain(base.list_rules(), tasks.list_rules())
+    return itertools.chain(base.list_rules(), tasks.list_rules(),
+                           volumes.list_rules(), backups.list_rules(),
+                           protection.list_rules(), projects.list_rules(),
+                           stats.list_rules(), restores.list_rules(),
+                           retention.list_rules())

@@ -28,6 +28,9 @@ GIGABYTES_EXCEEDED = (
     'VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed '
     'Backup gigabytes quota. Requested {size}G, quota is {limit}G and '
     '{used}G has been consumed.')
+SMALLER_THAN_BACKUP = ('Invalid input received: Volume size 1GB cannot be '
+                       'smaller than the backup size 2GB. It must be >= '
+                       'backup size.')
 METADATA_UNEXPECTED = (
     'Invalid input for field/attribute backup. Value: {body!r}. Additional '
     "properties are not allowed ('metadata' was unexpected)")
@@ -227,6 +230,29 @@ class BackupMetadataTest(base.ContractTestCase):
             {'badRequest': {'code': 400, 'message': METADATA_UNEXPECTED.format(
                 body=body)}}, response.json())
         self.assertEqual([], list(storage.backups()))
+
+
+class VolumeFromBackupTest(base.ContractTestCase):
+    """A new volume from a backup (microversion 3.47): restores use it."""
+
+    def test_volume_from_backup(self) -> None:
+        tenant = self.target.add_tenant()
+        storage = tenant.conn.block_storage
+        volume_id = self.target.add_volume(tenant, size=2)
+        backup = storage.create_backup(volume_id=volume_id)
+        self.target.wait_backup(tenant.conn, backup.id)
+
+        def create(**volume):
+            return storage.post('/volumes', json={'volume': dict(
+                backup_id=backup.id, **volume)}, microversion='3.47')
+        small = create(size=1)
+        self.assertEqual(400, small.status_code)
+        self.assertIn(SMALLER_THAN_BACKUP, small.text)
+        made = create(name='restored')
+        self.assertEqual(202, made.status_code, made.text)
+        volume = made.json()['volume']
+        self.assertEqual((2, 'restored'), (volume['size'], volume['name']))
+        self.target.wait_backup(tenant.conn, backup.id)
 
 
 class VolumePaginationTest(base.ContractTestCase):

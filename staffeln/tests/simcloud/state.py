@@ -67,7 +67,18 @@ class Cloud:
             for binary, host in (('cinder-scheduler', 'simcloud'),
                                  ('cinder-volume', 'simcloud@sim'),
                                  ('cinder-backup', 'simcloud'))}
+        #: Services of the catalog beyond Keystone, Nova and Cinder, as
+        #: (type, name, url): a test registers staffeln-api here.
+        self.catalog_extras: list[tuple[str, str, str]] = []
         self._events: list[tuple[datetime.datetime, int, Event]] = []
+        #: Sends Nova's and Cinder's notifications (see the notifications
+        #: module); None sends none.
+        self.emitter = None
+        #: With ``track_creating``, the most backups creating at once, in
+        #: all and in one project, sampled as each backup is created.
+        self.track_creating = False
+        self.peak_creating = 0
+        self.peak_creating_per_project = 0
         self._seq = itertools.count()
         self.admin_project = self.add_project('admin')
         self.service_project = self.add_project('service')
@@ -101,6 +112,23 @@ class Cloud:
             while self._events and self._events[0][0] <= now:
                 due, _seq, event = heapq.heappop(self._events)
                 event(due)
+
+    def sample_creating(self) -> None:
+        if not self.track_creating:
+            return
+        with self.lock:
+            counts = Counter(b.project_id for b in self.backups.values()
+                             if b.status == 'creating')
+            self.peak_creating = max(self.peak_creating,
+                                     sum(counts.values()))
+            self.peak_creating_per_project = max(
+                self.peak_creating_per_project,
+                max(counts.values(), default=0))
+
+    def emit(self, method: str, *args: Any) -> None:
+        """A notification, when an emitter is attached."""
+        if self.emitter is not None:
+            getattr(self.emitter, method)(*args)
 
     # -- call counting -------------------------------------------------------
     def record_call(self, method: str, template: str) -> None:

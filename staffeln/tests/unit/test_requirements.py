@@ -21,8 +21,10 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
 #: Declared but not imported, for a reason: pbr builds the package and
 #: gives its version; hacking is a flake8 plugin; stestr runs the tests;
 #: PyMySQL and psycopg2 are the drivers that SQLAlchemy loads for the
-#: functional tests' mysql+pymysql:// and postgresql+psycopg2:// URLs.
-NOT_IMPORTED = {'pbr', 'hacking', 'stestr', 'pymysql', 'psycopg2-binary'}
+#: functional tests' mysql+pymysql:// and postgresql+psycopg2:// URLs;
+#: python-openstackclient is the ``openstack`` command the CLI tests run.
+NOT_IMPORTED = {'pbr', 'hacking', 'stestr', 'pymysql', 'psycopg2-binary',
+                'python-openstackclient'}
 
 REQUIREMENT = re.compile(
     r'^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(?P<spec>[^#]*)')

@@ -1,7 +1,7 @@
 """project quotas for the metrics, webhooks and their deliveries
 
 Revision ID: 0008_metrics_webhooks
-Revises: 0005_protection_policies
+Revises: 0007_restores
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import mysql
 
 
 revision = '0008_metrics_webhooks'
-down_revision = '0005_protection_policies'
+down_revision = '0007_restores'
 branch_labels = None
 depends_on = None
 

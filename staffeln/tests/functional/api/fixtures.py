@@ -27,16 +27,17 @@ class ApiServer(fixtures.Fixture):
     It listens on a free loopback port; ``url`` is where.
     """
 
-    def __init__(self, conf: cfg.ConfigOpts):
+    def __init__(self, conf: cfg.ConfigOpts, clock=None):
         super().__init__()
         self.conf = conf
+        self.clock = clock
 
     def _setUp(self):
         self.conf.set_override('host', '127.0.0.1', group='api')
         self.conf.set_override('port', 0, group='api')
         self.addCleanup(self.conf.clear_override, 'host', group='api')
         self.addCleanup(self.conf.clear_override, 'port', group='api')
-        self.app = api_app.create_app(self.conf)
+        self.app = api_app.create_app(self.conf, self.clock)
         self.server = api_server.build_server(self.conf, self.app)
         self.server.prepare()
         self.thread = threading.Thread(target=self.server.serve,

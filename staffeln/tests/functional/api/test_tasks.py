@@ -82,8 +82,10 @@ class TestTasks(base.TestCase):
 
     def test_every_route_has_refusal_cases(self):
         rules = list(self.api.app.url_map.iter_rules())
-        endpoints = {rule.endpoint for rule in rules}
-        self.assertEqual(set(REFUSED), endpoints - PUBLIC_ENDPOINTS)
+        endpoints = {rule.endpoint for rule in rules
+                     if rule.endpoint.startswith('tasks.')}
+        # The other resources' routes: test_verify_policy.
+        self.assertEqual(set(REFUSED), endpoints)
         public_paths = {rule.rule for rule in rules
                         if rule.endpoint in PUBLIC_ENDPOINTS}
         self.assertEqual(set(auth.PUBLIC_PATHS), public_paths)

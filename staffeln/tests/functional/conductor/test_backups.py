@@ -198,7 +198,7 @@ class TestBackups(base.ConductorTestCase):
         self.assertTrue(result.ok)
         self.assertEqual(8, len(self.backups()))
 
-    def test_polling_costs_one_listing_plus_one_read_per_finish(self):
+    def test_polling_costs_one_listing_whatever_finished(self):
         acme = self.tenant('acme')
         self.server(acme, 'web', volumes=5)
         mgr = self.make_manager()
@@ -210,13 +210,79 @@ class TestBackups(base.ConductorTestCase):
         self.clock.advance(self.sim.cloud.backup_duration)
         self.sim.cloud.reset_calls()
         mgr.engine.poll(self.context)   # all five finished
-        # One listing, one read per finished backup, and the server's
-        # last-backup-time once for its five volumes.
+        # One listing tells all five apart, and the server's
+        # last-backup-time is written once for its five volumes.
         self.assertEqual(
             {('GET', '/volume/v3/backups/detail'): 1,
-             ('GET', '/volume/v3/backups/{id}'): 5,
              ('POST', '/compute/v2.1/servers/{id}/metadata'): 1},
             dict(self.sim.cloud.calls))
+        self.assertEqual({states.AVAILABLE},
+                         {t.status for t in self.tasks()})
+
+    def test_the_listing_reaches_back_to_the_oldest_start_only(self):
+        self.flags(group='openstack', page_size=5)
+        acme = self.tenant('acme')
+        self.sim.cloud.set_quota(acme.id, backups=-1, backup_gigabytes=-1)
+        self.server(acme, 'web', volumes=5)
+        mgr = self.make_manager()
+        for _ in range(4):
+            mgr.run_once(self.context)
+            self.clock.advance(86400)
+        # Retention keeps two pages of older backups or more.
+        self.assertGreaterEqual(len(self.backups()), 10)
+        mgr.discover_and_schedule(self.context)
+        mgr.engine.start_queued(self.context)
+        self.clock.advance(self.sim.cloud.backup_duration)
+        self.sim.cloud.reset_calls()
+        self.assertEqual({'available': 5, 'failed': 0},
+                         mgr.engine.poll(self.context))
+        # The five new backups, then a page of older ones that ends the
+        # listing: not the five pages of everything Cinder keeps.
+        self.assertEqual(
+            2, self.sim.cloud.calls[('GET', '/volume/v3/backups/detail')])
+
+    def test_a_server_is_marked_once_when_its_last_backup_ends(self):
+        self.flags(group='conductor', backup_timeout='1h')
+        acme = self.tenant('acme')
+        server = self.server(acme, 'db', volumes=2)
+        self.sim.cloud.stick_next_backups(server.volume_ids[0])
+        mgr = self.make_manager()
+        mgr.discover_and_schedule(self.context)
+        mgr.engine.start_queued(self.context)
+        metadata = ('POST', '/compute/v2.1/servers/{id}/metadata')
+        self.sim.cloud.reset_calls()
+        self.clock.advance(self.sim.cloud.backup_duration)
+        mgr.engine.poll(self.context)
+        # One volume is done, the other is still being backed up.
+        self.assertEqual(0, self.sim.cloud.calls[metadata])
+        self.clock.advance(3600)
+        self.assertEqual({'available': 0, 'failed': 1},
+                         mgr.engine.poll(self.context))
+        self.assertEqual(1, self.sim.cloud.calls[metadata])
+        [done] = self.tasks(status=states.AVAILABLE)
+        self.assertEqual(
+            done.finished_at.strftime('%Y-%m-%dT%H:%M:%SZ'),
+            self.sim.cloud.servers.get(server.id).metadata[
+                self.conf.conductor.last_backup_time_key])
+
+    def test_a_stopping_conductor_ends_its_pass_at_the_next_task(self):
+        acme = self.tenant('acme')
+        self.server(acme, 'web', volumes=5)
+        mgr = self.make_manager()
+        mgr.discover_and_schedule(self.context)
+        create = mgr.cloud.create_backup
+
+        def create_then_sigterm(*args, **kwargs):
+            backup = create(*args, **kwargs)
+            mgr.engine.stopping.set()    # what SIGTERM does meanwhile
+            return backup
+        mgr.cloud.create_backup = create_then_sigterm
+        self.assertEqual(1, mgr.engine.start_queued(self.context))
+        queued = self.tasks(status=states.QUEUED)
+        self.assertEqual(4, len(queued))
+        # Released: another conductor (or this one, restarted) takes them
+        # at once, not after the claim expires.
+        self.assertEqual({None}, {t.claimed_by for t in queued})
 
     def test_stuck_backup_times_out_and_is_cleaned_up(self):
         self.flags(group='conductor', backup_timeout='1h')

@@ -145,6 +145,57 @@ class TestMigrationsWalk(base.TestCase):
                 "SELECT policy_id, on_demand FROM backup_tasks "
                 "WHERE uuid = 't0'")).one()))
 
+    def _pre_upgrade_0006_task_invariants(self, engine):
+        # Two tasks under way for one volume and policy (as several
+        # conductors could queue before this revision) and one done.
+        with engine.begin() as conn:
+            for uuid, status in (('t1', 'queued'), ('t2', 'creating'),
+                                 ('t3', 'available')):
+                conn.execute(sa.text(
+                    "INSERT INTO backup_tasks (uuid, project_id, volume_id, "
+                    "backup_type, status, attempts, on_demand, created_at) "
+                    "VALUES (:uuid, 'p0', 'v1', 'full', :status, 1, false, "
+                    "'2026-01-01')"), {'uuid': uuid, 'status': status})
+
+    def _check_0006_task_invariants(self, engine):
+        inspector = sa.inspect(engine)
+        self.assertIn('uniq_backup_tasks0under_way_key',
+                      {u['name'] for u in
+                       inspector.get_unique_constraints('backup_tasks')})
+        self.assertIn('volumes_server_id_idx',
+                      {i['name'] for i in inspector.get_indexes('volumes')})
+        with engine.begin() as conn:
+            keys = dict(conn.execute(sa.text(
+                "SELECT uuid, under_way_key FROM backup_tasks "
+                "WHERE volume_id = 'v1'")).all())
+            # Only the oldest of the two under way holds the key.
+            self.assertEqual({'t1': 'v1:0', 't2': None, 't3': None}, keys)
+            self.assertEqual(['starts'], list(conn.execute(sa.text(
+                'SELECT name FROM locks')).scalars()))
+            self.assertEqual([('discovery', None)], list(conn.execute(
+                sa.text('SELECT name, requested_at FROM wakeups'))))
+            self.assertRaises(
+                sa.exc.IntegrityError, conn.execute, sa.text(
+                    "UPDATE backup_tasks SET under_way_key = 'v1:0' "
+                    "WHERE uuid = 't2'"))
+
+    def _check_0007_restores(self, engine):
+        inspector = sa.inspect(engine)
+        self.assertIn('restores', inspector.get_table_names())
+        columns = {c['name'] for c in inspector.get_columns('restores')}
+        self.assertLessEqual({'uuid', 'project_id', 'backup_id',
+                              'volume_id', 'new_volume', 'status',
+                              'reason', 'finished_at'}, columns)
+        self.assertIn('restores_project_id_idx',
+                      {i['name'] for i in inspector.get_indexes('restores')})
+        self.assertIn('backup_tasks_created_at_idx',
+                      {i['name'] for i in
+                       inspector.get_indexes('backup_tasks')})
+        self.assertEqual({'server_id', 'project_id', 'paused', 'created_at',
+                          'updated_at'},
+                         {c['name'] for c in
+                          inspector.get_columns('server_settings')})
+
     def _check_0008_metrics_webhooks(self, engine):
         inspector = sa.inspect(engine)
         self.assertLessEqual({'project_quotas', 'project_webhooks',

@@ -6,6 +6,7 @@ looked at: they are reported once, tried again at a bounded pace, and the
 volume is backed up as soon as it can be.
 """
 
+import collections
 import datetime
 
 import fixtures
@@ -23,7 +24,7 @@ class TestStuckBackup(base.ConductorTestCase):
     def test_a_backup_cinder_never_finishes_converges(self):
         self.flags(group='conductor', backup_timeout='10min')
         logs = self.useFixture(fixtures.FakeLogger(
-            name='staffeln.conductor.backups'))
+            name='staffeln.conductor'))
         acme = self.tenant('acme')
         server = self.server(acme, 'web')
         volume_id = server.volume_ids[0]
@@ -140,16 +141,23 @@ class TestErrorStorm(base.ConductorTestCase):
         self.sim.cloud.faults.add(status=503, count=None, ratio=0.2, seed=3,
                                   path_regex='/(volume|compute)/')
         manager = self.make_manager()
+        missed_before = set()
         for _ in range(8):
             result = manager.run_once(self.context)
-            self.assertEqual(16, len({t.volume_id for t in result.tasks
-                                      if t.status == states.AVAILABLE}),
-                             result.errors)
+            done = {t.volume_id for t in result.tasks
+                    if t.status == states.AVAILABLE}
+            missed = {t.volume_id for t in result.tasks} - done
+            # A create call can fail three times running (0.8% of tasks
+            # at this rate): that volume misses one cycle, never two.
+            self.assertEqual(set(), missed & missed_before)
+            for task in result.tasks:
+                if task.status != states.AVAILABLE:
+                    self.assertIn('HTTP 503', task.reason)
+            self.assertEqual(16, len({t.volume_id for t in result.tasks}))
+            missed_before = missed
             self.clock.advance(datetime.timedelta(hours=6))
-        per_volume = {}
-        for task in self.tasks(status=states.AVAILABLE):
-            per_volume[task.volume_id] = per_volume.get(task.volume_id,
-                                                        0) + 1
-        self.assertEqual({8}, set(per_volume.values()))
+        per_volume = collections.Counter(
+            t.volume_id for t in self.tasks(status=states.AVAILABLE))
+        self.assertLessEqual(set(per_volume.values()), {7, 8})
         live = [b for b in self.backups() if b['status'] != 'deleted']
-        self.assertEqual(16 * 8, len(live))
+        self.assertEqual(sum(per_volume.values()), len(live))

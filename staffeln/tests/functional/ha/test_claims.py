@@ -132,6 +132,68 @@ class TestRacingConductors(base.ConductorTestCase):
             self.assertEqual(1, self.notifier.events[('start', task.uuid)])
             self.assertEqual(1, self.notifier.events[('end', task.uuid)])
 
+    def creating(self) -> collections.Counter:
+        """Backups Cinder is making now, per project."""
+        return collections.Counter(b['project_id'] for b in self.backups()
+                                   if b['status'] == 'creating')
+
+    def test_racing_starts_never_pass_the_caps(self):
+        self.flags(group='conductor', max_in_flight=5,
+                   max_in_flight_per_project=2)
+        self.schedule()
+        engines = [self.engine(f'conductor-{i}') for i in range(CONDUCTORS)]
+        peak = 0
+        while self.tasks(status=states.QUEUED):
+            self.race(lambda e, ctx: e.start_queued(ctx), engines)
+            creating = self.creating()
+            # Sampled in Cinder itself, after every round of starts.
+            self.assertLessEqual(sum(creating.values()), 5)
+            self.assertLessEqual(max(creating.values(), default=0), 2)
+            peak = max(peak, sum(creating.values()))
+            self.clock.advance(120)
+            self.race(lambda e, ctx: e.poll(ctx), engines)
+        self.assertEqual(5, peak)
+        self.assertOneBackupPerTask()
+
+    def test_racing_discoveries_queue_one_task_per_volume(self):
+        # Two leaders at once (a lock expired under the first one): each
+        # discovers every volume as due and queues it.
+        managers = [self.make_manager() for _ in range(CONDUCTORS)]
+        queued = self.race(
+            lambda m, ctx: m.discover_and_schedule(ctx)[0], managers)
+        self.assertEqual(self.volumes, sum(len(q) for q in queued))
+        tasks = self.tasks()
+        self.assertEqual(self.volumes, len(tasks))
+        self.assertEqual(self.volumes, len({t.volume_id for t in tasks}))
+
+    def test_three_leaders_at_once_keep_the_caps_and_one_task_a_volume(
+            self):
+        # Three conductors that all believe they lead (their locks expired
+        # under them): each discovers, starts and polls, round after round.
+        self.flags(group='conductor', max_in_flight=5,
+                   max_in_flight_per_project=2, backup_interval='2h',
+                   min_backup_interval='1h')
+        self.sim.cloud.track_creating = True
+        managers = [self.make_manager() for _ in range(CONDUCTORS)]
+        for number, mgr in enumerate(managers):
+            mgr.engine.host = f'conductor-{number}'
+
+        def leader_step(mgr, context):
+            mgr.discover_and_schedule(context)
+            mgr.backup_step(context)
+        for _ in range(40):
+            self.race(leader_step, managers)
+            under_way = collections.Counter(
+                (t.volume_id, t.policy_id) for t in self.tasks()
+                if t.status in states.UNDER_WAY)
+            self.assertLessEqual(set(under_way.values()), {1})
+            self.clock.advance(60)
+        # Sampled in the simulated Cinder as each backup was created.
+        self.assertEqual(5, self.sim.cloud.peak_creating)
+        self.assertEqual(2, self.sim.cloud.peak_creating_per_project)
+        done = self.tasks(status=states.AVAILABLE)
+        self.assertEqual(self.volumes, len({t.volume_id for t in done}))
+
     def test_racing_recoveries_adopt_a_dead_conductors_backups_once(self):
         self.schedule()
         dead = self.engine('conductor-dead')

@@ -1,5 +1,6 @@
 """Backups asked for now: outside the window, in the policy's chain,
-within the quota and the pause, never twice at once."""
+within the quota and the pause (of a project or a server), never twice at
+once."""
 
 import datetime
 
@@ -7,6 +8,7 @@ from staffeln.actions import ondemand
 from staffeln.actions import policies
 from staffeln.common import clock
 from staffeln.common import exception
+from staffeln.db import api as db_api
 from staffeln.db import api_policies
 from staffeln.db import states
 from staffeln.tests.functional.retention import base
@@ -140,3 +142,31 @@ class TestBackupNow(base.RetentionTestCase):
 
     def task(self, task_id):
         return [t for t in self.tasks() if t.id == task_id][0]
+
+    def test_a_paused_server_waits_and_resumes(self):
+        other = self.server(self.acme, 'db', metadata={
+            'backup_policy': 'night'})
+        api_policies.set_server_settings(self.context, self.web.id,
+                                         self.acme.id, self.clock.now(),
+                                         paused=True)
+        task, = self.now(volume_id=self.volume)
+        self.mgr.run_once(self.context)
+        task = [t for t in self.tasks() if t.id == task.id][0]
+        self.assertEqual((states.QUEUED,
+                          'protection is paused for this server'),
+                         (task.status, task.reason))
+        volumes = {v.id: v for v in db_api.list_volumes(self.context)}
+        self.assertEqual('protection is paused for this server',
+                         volumes[self.volume].skip_reason)
+        self.assertIsNone(volumes[other.volume_ids[0]].skip_reason)
+
+        api_policies.set_server_settings(self.context, self.web.id,
+                                         self.acme.id, self.clock.now(),
+                                         paused=False)
+        self.clock.set(task.retry_after)
+        self.mgr.run_once(self.context)
+        task = [t for t in self.tasks() if t.id == task.id][0]
+        self.assertNotEqual(states.QUEUED, task.status)
+        volumes = {v.id: v for v in db_api.list_volumes(self.context)}
+        self.assertNotEqual('protection is paused for this server',
+                            volumes[self.volume].skip_reason)

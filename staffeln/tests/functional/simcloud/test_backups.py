@@ -282,3 +282,46 @@ class TestMicroversionsAndListing(BackupTestCase):
                         json={'backup-record': record})
         self.assertEqual(201, resp.status_code, resp.text)
         self.assertEqual(backup_id, resp.json()['backup']['id'])
+
+
+class TestVolumeFromBackup(BackupTestCase):
+    """``POST /volumes`` with ``backup_id``, as Cinder 3.47 and later."""
+
+    def create_volume(self, microversion='3.47', **volume):
+        return self.raw(self.conn, 'block_storage', 'POST', '/volumes',
+                        json={'volume': volume}, microversion=microversion)
+
+    def test_the_backup_s_size_then_available(self):
+        backup_id = self.make_available()
+        resp = self.create_volume(backup_id=backup_id, name='restored')
+        self.assertEqual(202, resp.status_code, resp.text)
+        volume = resp.json()['volume']
+        self.assertEqual(('creating', 2, 'restored'),
+                         (volume['status'], volume['size'], volume['name']))
+        self.assertEqual('restoring', self.show(backup_id)['status'])
+        self.sim.clock.advance(self.cloud.restore_duration)
+        self.assertEqual('available', self.show(backup_id)['status'])
+        self.assertEqual('available',
+                         self.cloud.volumes.get(volume['id']).status)
+
+    def test_refusals(self):
+        backup_id = self.make_available()
+        resp = self.create_volume(backup_id=backup_id, size=1)
+        self.assertEqual(400, resp.status_code)
+        self.assertIn('Volume size 1GB cannot be smaller than the backup '
+                      'size 2GB. It must be >= backup size.', resp.text)
+        resp = self.create_volume(backup_id=backup_id,
+                                  availability_zone='az9')
+        self.assertEqual(400, resp.status_code)
+        self.assertIn("Availability zone 'az9' is invalid.", resp.text)
+        resp = self.create_volume(backup_id='0' * 8 + '-0000-4000-8000-'
+                                  + '0' * 12)
+        self.assertEqual(404, resp.status_code)
+
+    def test_before_3_47_the_backup_is_ignored(self):
+        backup_id = self.make_available()
+        resp = self.create_volume(microversion='3.46', backup_id=backup_id,
+                                  size=2)
+        self.assertEqual(202, resp.status_code, resp.text)
+        self.assertEqual('available', resp.json()['volume']['status'])
+        self.assertEqual('available', self.show(backup_id)['status'])

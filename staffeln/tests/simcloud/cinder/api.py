@@ -79,6 +79,13 @@ def list_volumes() -> dict[str, Any]:
                               views.volume_summary)
 
 
+@route('/volumes', methods=('POST',))
+def create_volume() -> tuple[dict[str, Any], int]:
+    volume = web.services().backups.create_volume(
+        web.context(), web.json_body(), web.version())
+    return {'volume': views.volume_detail(volume)}, 202
+
+
 @route('/volumes/detail')
 def list_volumes_detail() -> dict[str, Any]:
     items = web.services().volumes.list(web.context(), web.params())

@@ -27,6 +27,9 @@ BACKUP_USER_FILTERS = ('name', 'status', 'volume_id')
 BACKUP_METADATA = (3, 43)
 BACKUP_AZ = (3, 51)
 BACKUP_SORT_NAME = (3, 37)
+#: POST /volumes reads ``backup_id`` from this microversion on.
+VOLUME_FROM_BACKUP = (3, 47)
+AVAILABILITY_ZONES = ('nova',)
 BACKUP_SERVICE = 'cinder.backup.drivers.posix.PosixBackupDriver'
 CHUNK_BYTES = 1999994880  # posix driver backup_file_size
 _GIB = 1024 ** 3
@@ -149,6 +152,7 @@ class BackupService:
             backup.outcome = outcome.kind
             backup.outcome_reason = outcome.reason
         self.cloud.backups.add(backup)
+        self.cloud.sample_creating()
         if backup.outcome != 'stuck':
             self.cloud.schedule(self.cloud.backup_duration,
                                 lambda due: self._created(backup, due))
@@ -192,6 +196,7 @@ class BackupService:
         parent = self.cloud.backups.get(backup.parent_id or '')
         if parent is not None:
             parent.num_dependent_backups += 1
+        self.cloud.emit('backup', 'backup.create.end', backup)
 
     def _release_source(self, backup: models.Backup, failed: bool) -> None:
         if backup.snapshot_id:
@@ -245,6 +250,7 @@ class BackupService:
         backup.status = 'deleted'
         backup.deleted_at = backup.updated_at = due
         self.cloud.deleted_backups[backup.id] = backup
+        self.cloud.emit('backup', 'backup.delete.end', backup)
 
     # -- actions -------------------------------------------------------------
     def restore(self, ctx: ctx_mod.RequestContext, backup_id: str,
@@ -286,6 +292,65 @@ class BackupService:
         self.cloud.schedule(self.cloud.restore_duration, restored)
         return {'backup_id': backup.id, 'volume_id': volume.id,
                 'volume_name': volume.name}
+
+    def create_volume(self, ctx: ctx_mod.RequestContext, body: Any,
+                      version: ctx_mod.Version) -> models.Volume:
+        """``POST /volumes``: an empty volume, or one from a backup (3.47).
+
+        Below 3.47 ``backup_id`` is ignored, as Cinder ignores it. A
+        volume from a backup is ``creating`` (its backup ``restoring``)
+        until the backup service has written it.
+        """
+        spec = body.get('volume') if isinstance(body, dict) else None
+        if not isinstance(spec, dict):
+            raise errors.BadRequest(
+                "Invalid input for field/attribute volume. Value: None. "
+                "None is not of type 'object'")
+        backup = None
+        if version >= VOLUME_FROM_BACKUP and spec.get('backup_id'):
+            backup = self.get(ctx, spec['backup_id'])
+            if backup.status != 'available':
+                raise _invalid_backup("Originating backup status must be "
+                                      "one of 'available' values")
+        size = spec.get('size')
+        if size is None and backup is not None:
+            size = backup.size
+        if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+            raise errors.BadRequest(
+                f"Invalid input received: Volume size '{size}' must be an "
+                f"integer and greater than 0")
+        if backup is not None and size < backup.size:
+            raise errors.BadRequest(
+                f'Invalid input received: Volume size {size}GB cannot be '
+                f'smaller than the backup size {backup.size}GB. It must be '
+                f'>= backup size.')
+        zone = spec.get('availability_zone') or AVAILABILITY_ZONES[0]
+        if zone not in AVAILABILITY_ZONES:
+            raise errors.BadRequest(f"Availability zone '{zone}' is "
+                                    f"invalid.")
+        volume = self.cloud.add_volume(
+            ctx.project_id or '', size=size, user_id=ctx.user_id,
+            name='', description=spec.get('description'),
+            status='creating' if backup is not None else 'available',
+            metadata=spec.get('metadata'))
+        volume.availability_zone = zone
+        volume.name = spec.get('name')
+        if backup is None:
+            return volume
+        volume.backup_id = backup.id
+        backup.status = 'restoring'
+        backup.restore_volume_id = volume.id
+
+        def restored(due: datetime.datetime) -> None:
+            if backup.status == 'restoring':
+                backup.status = 'available'
+                backup.restore_volume_id = None
+                backup.updated_at = due
+            if volume.status == 'creating':
+                volume.status = 'available'
+                volume.updated_at = due
+        self.cloud.schedule(self.cloud.restore_duration, restored)
+        return volume
 
     def export_record(self, ctx: ctx_mod.RequestContext,
                       backup_id: str) -> dict[str, str]:

@@ -28,6 +28,7 @@ def catalog(base: str, project_id: str | None) -> list[dict[str, Any]]:
     if project_id:
         services.append(('volumev3', 'cinderv3',
                          f'{base}/volume/v3/{project_id}'))
+    services.extend(web.cloud().catalog_extras)
     return [{
         'endpoints': [{'id': _stable_id(stype, iface), 'interface': iface,
                        'region_id': REGION, 'url': url, 'region': REGION}

@@ -129,6 +129,7 @@ class ComputeService:
         _check_quota(len(merged))
         server.metadata = merged
         server.updated_at = self.cloud.now()
+        self.cloud.emit('server_updated', server)
         return dict(server.metadata)
 
     def get_metadata_item(self, ctx: ctx_mod.RequestContext, server_id: str,
@@ -151,6 +152,7 @@ class ComputeService:
         _check_quota(len({**server.metadata, **meta}))
         server.metadata[key] = meta[key]
         server.updated_at = self.cloud.now()
+        self.cloud.emit('server_updated', server)
         return meta
 
     def delete_metadata_item(self, ctx: ctx_mod.RequestContext,
@@ -160,6 +162,7 @@ class ComputeService:
             raise errors.NotFound('Metadata item was not found')
         del server.metadata[key]
         server.updated_at = self.cloud.now()
+        self.cloud.emit('server_updated', server)
 
     # -- tags (2.26) ---------------------------------------------------------
     def add_tag(self, ctx: ctx_mod.RequestContext, server_id: str,
@@ -171,6 +174,7 @@ class ComputeService:
             raise errors.BadRequest(
                 'The number of tags exceeded the per-server limit 50')
         server.tags.append(tag)
+        self.cloud.emit('server_updated', server)
         return True
 
     def delete_tag(self, ctx: ctx_mod.RequestContext, server_id: str,
@@ -180,11 +184,13 @@ class ComputeService:
             raise errors.NotFound(
                 f"Instance {server_id} has no tag '{tag}'")
         server.tags.remove(tag)
+        self.cloud.emit('server_updated', server)
 
     def replace_tags(self, ctx: ctx_mod.RequestContext, server_id: str,
                      tags: list[str]) -> list[str]:
         server = self.get(ctx, server_id)
         server.tags = list(dict.fromkeys(tags))
+        self.cloud.emit('server_updated', server)
         return server.tags
 
 

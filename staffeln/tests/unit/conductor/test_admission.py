@@ -1,3 +1,5 @@
+import datetime
+
 import types
 
 import testtools
@@ -65,11 +67,38 @@ class TestQuotaBook(testtools.TestCase):
         self.assertIn('backup_gigabytes limit is 10 GB', book.refusal('p', 3))
 
     def test_charges_are_counted_and_quota_read_once(self):
-        cloud = FakeQuotaCloud({'p': quota(2, -1)})
+        cloud = FakeQuotaCloud({'p': quota(3, -1)})
         book = admission.QuotaBook(cloud)
         self.assertIsNone(book.refusal('p', 1))
         book.charge('p', 1)
         self.assertIsNone(book.refusal('p', 1))
         book.charge('p', 1)
-        self.assertIsNotNone(book.refusal('p', 1))
+        self.assertIsNone(book.refusal('p', 1))
         self.assertEqual(1, cloud.reads)
+
+    def test_a_refusal_is_made_on_a_fresh_read(self):
+        # Two backups made, then retention deleted one: a refusal by the
+        # quota read before would be wrong; Cinder is asked again.
+        cloud = FakeQuotaCloud({'p': quota(2, -1)})
+        book = admission.QuotaBook(cloud)
+        book.refusal('p', 1)
+        book.charge('p', 1)
+        book.charge('p', 1)
+        cloud.quotas['p'] = quota(2, -1, used=1)
+        self.assertIsNone(book.refusal('p', 1))
+        self.assertEqual(2, cloud.reads)
+        cloud.quotas['p'] = quota(2, -1, used=2)
+        book.charge('p', 1)
+        self.assertIn('backups limit is 2', book.refusal('p', 1))
+        self.assertEqual(3, cloud.reads)
+
+    def test_a_quota_older_than_the_cycle_is_read_again(self):
+        cloud = FakeQuotaCloud({'p': quota(5, -1)})
+        cache = {}
+        start = datetime.datetime(2026, 3, 1)
+        for minutes, reads in ((0, 1), (59, 1), (60, 2)):
+            book = admission.QuotaBook(
+                cloud, cache, start + datetime.timedelta(minutes=minutes),
+                datetime.timedelta(hours=1))
+            self.assertIsNone(book.refusal('p', 1))
+            self.assertEqual(reads, cloud.reads, minutes)

@@ -92,18 +92,33 @@ class TestLeaderSteps(base.TestCase):
         self.service.stop()
         self.assertTrue(self.coordinator.stopped)
 
+    def test_stop_ends_a_pass_through_the_queue(self):
+        self.service.manager.engine.stopping = stopping = mock.Mock()
+        self.service.stop()
+        stopping.set.assert_called_once_with()
+
 
 class TestStepList(base.TestCase):
 
     def test_discovery_and_report(self):
-        manager = mock.Mock(spec=['discover_and_schedule', 'report'])
+        manager = mock.Mock(spec=['discover_and_schedule', 'report',
+                                  'engine'])
         manager.discover_and_schedule.return_value = ([1, 2], [])
         steps = service.leader_steps(self.conf, manager)
         self.assertEqual(['discovery', 'report'], [s.name for s in steps])
         self.assertEqual({3600}, {s.interval for s in steps})
         steps[0].run('ctx')
         manager.discover_and_schedule.assert_called_once_with('ctx')
+        # What discovery queued starts now, not one poll interval later.
+        manager.engine.start_queued.assert_called_once_with('ctx')
         self.assertIs(manager.report, steps[1].run)
+
+    def test_a_discovery_that_queued_nothing_starts_nothing(self):
+        manager = mock.Mock(spec=['discover_and_schedule', 'report',
+                                  'engine'])
+        manager.discover_and_schedule.return_value = ([], [])
+        service.leader_steps(self.conf, manager)[0].run('ctx')
+        manager.engine.start_queued.assert_not_called()
 
     def test_retention_joins_when_the_manager_has_it(self):
         manager = mock.Mock(spec=['discover_and_schedule', 'report',

@@ -1,0 +1,110 @@
+"""``/v1/volumes``: the volumes Staffeln knows and how well they are
+protected.
+
+Each volume shows its protection state (``protected``, ``skipped`` and
+why, ``over_quota``, ``failing``, ``gone``), its policies and when each is
+next due, its newest good backup, and its RPO state (``met``,
+``breached``, ``pending``: see :mod:`staffeln.rules.rpo`). The rules are in
+:mod:`staffeln.policies.volumes`.
+"""
+
+import datetime
+
+import flask
+
+from staffeln.api import errors
+from staffeln.api import queries
+from staffeln.api import resource
+from staffeln.api import schemas
+from staffeln.db import api_views
+from staffeln.policies import volumes as volume_policies
+from staffeln.rules import protection
+from staffeln.rules import rpo
+
+bp = flask.Blueprint('volumes', __name__)
+
+_FIELDS = ('id', 'name', 'project_id', 'server_id', 'server_name',
+           'size_gb', 'status', 'skip_reason', 'problems')
+
+
+def _state(volume, facts: api_views.VolumeFacts) -> str:
+    if volume.gone_at is not None:
+        return 'gone'
+    if volume.skip_reason:
+        return 'skipped'
+    if facts.quota:
+        return 'over_quota'
+    return 'failing' if facts.failing else 'protected'
+
+
+def _last_backup(task) -> dict | None:
+    if task is None:
+        return None
+    return {'id': task.backup_id, 'task_uuid': task.uuid,
+            'type': task.backup_type, 'policy_id': task.policy_id,
+            'created_at': resource.iso(task.started_at or task.created_at),
+            'finished_at': resource.iso(task.finished_at)}
+
+
+def _rpo(volume, facts, now, margin) -> dict:
+    interval = datetime.timedelta(seconds=volume.interval_s)
+    newest = facts.last_good.started_at if facts.last_good else None
+    view = {'interval_s': volume.interval_s,
+            'age_s': (int((now - newest).total_seconds())
+                      if newest else None)}
+    if volume.gone_at is not None or volume.skip_reason:
+        return dict(view, state=None)
+    return dict(view, state=rpo.state(now, interval, margin, newest,
+                                      volume.created_at))
+
+
+def view(volume, facts: api_views.VolumeFacts, now, margin) -> dict:
+    result = {field: getattr(volume, field) for field in _FIELDS}
+    dues = [due for _, due in facts.policies if due is not None]
+    result.update(
+        state=_state(volume, facts),
+        quota_reason=facts.quota,
+        policies=[{'name': name, 'next_due_at': resource.iso(due)}
+                  for name, due in facts.policies],
+        next_due_at=resource.iso(min(dues)) if dues else None,
+        last_backup=_last_backup(facts.last_good),
+        rpo=_rpo(volume, facts, now, margin),
+        created_at=resource.iso(volume.created_at),
+        last_seen_at=resource.iso(volume.last_seen_at),
+        gone_at=resource.iso(volume.gone_at))
+    return result
+
+
+def _margin() -> datetime.timedelta:
+    return protection.Defaults.from_conf(resource.conf()).margin
+
+
+@bp.get('/v1/volumes')
+def list_volumes():
+    ctx = resource.context()
+    query = queries.volume_query(flask.request.args)
+    project_id = resource.project_scope(
+        query.scope, ctx, volume_policies.LIST,
+        volume_policies.LIST_ALL_PROJECTS)
+    volumes = api_views.volume_page(ctx, query.page, project_id,
+                                    query.server_id, query.state)
+    facts = api_views.volume_facts(ctx, [v.id for v in volumes])
+    now, margin = resource.now(), _margin()
+    return flask.jsonify({'volumes': [
+        view(v, facts[v.id], now, margin) for v in volumes]})
+
+
+@bp.get('/v1/volumes/<volume_id>')
+def get_volume(volume_id: str):
+    ctx = resource.context()
+    volume_id = schemas.parse_uuid(volume_id, 'volume id')
+    volume = api_views.get_volume(ctx, volume_id)
+    if volume is None:
+        resource.authorize(volume_policies.GET,
+                           {'project_id': ctx.project_id}, ctx)
+        raise errors.NotFound(f'Volume {volume_id} not found.')
+    resource.authorize(volume_policies.GET,
+                       {'project_id': volume.project_id}, ctx)
+    facts = api_views.volume_facts(ctx, [volume.id])[volume.id]
+    return flask.jsonify({'volume': view(volume, facts, resource.now(),
+                                         _margin())})

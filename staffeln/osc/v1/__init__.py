@@ -1,0 +1,1 @@
+"""The commands of Staffeln's API version 1."""

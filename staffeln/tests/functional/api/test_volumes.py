@@ -1,0 +1,118 @@
+"""``/v1/volumes`` and ``/v1/stats`` over HTTP, on every database."""
+
+import testscenarios
+
+from staffeln.tests.functional.api import rest
+from staffeln.tests.functional import db_fixture
+
+load_tests = testscenarios.load_tests_apply_scenarios
+
+
+class TestVolumes(rest.RestTestCase):
+
+    scenarios = db_fixture.scenarios()
+
+    def setUp(self):
+        super().setUp()
+        self.world = rest.World()
+
+    def test_reader_sees_own_volumes_with_protection(self):
+        volumes = self.get('/v1/volumes', rest.READER_A)['volumes']
+        self.assertEqual([self.world.vol_a, self.world.skipped_a],
+                         [v['id'] for v in volumes])
+        vol_a, skipped = volumes
+        self.assertEqual('protected', vol_a['state'])
+        self.assertEqual(self.world.incr_a, vol_a['last_backup']['id'])
+        self.assertEqual('incremental', vol_a['last_backup']['type'])
+        self.assertEqual('met', vol_a['rpo']['state'])
+        self.assertEqual(3600, vol_a['rpo']['age_s'])
+        self.assertEqual([{'name': 'default',
+                           'next_due_at': '2026-03-11T08:00:00+00:00'}],
+                         vol_a['policies'])
+        self.assertEqual('2026-03-11T08:00:00+00:00', vol_a['next_due_at'])
+        self.assertEqual('skipped', skipped['state'])
+        self.assertEqual('volume metadata backup_skip=yes',
+                         skipped['skip_reason'])
+        self.assertIsNone(skipped['rpo']['state'])
+
+    def test_show_and_rpo_breach(self):
+        volume = self.get(f'/v1/volumes/{self.world.vol_b}',
+                          rest.MEMBER_B)['volume']
+        self.assertEqual('breached', volume['rpo']['state'])
+        self.assertEqual(rest.PROJECT_B, volume['project_id'])
+
+    def test_admin_filters_and_sorts(self):
+        every = self.get('/v1/volumes?all_projects=true')['volumes']
+        self.assertEqual(3, len(every))
+        skipped = self.get('/v1/volumes?all_projects=1&state=skipped')
+        self.assertEqual([self.world.skipped_a],
+                         [v['id'] for v in skipped['volumes']])
+        on_b = self.get(f'/v1/volumes?all_projects=true'
+                        f'&server_id={self.world.server_b}')['volumes']
+        self.assertEqual([self.world.vol_b], [v['id'] for v in on_b])
+        of_b = self.get(f'/v1/volumes?project_id={rest.PROJECT_B}')
+        self.assertEqual([self.world.vol_b],
+                         [v['id'] for v in of_b['volumes']])
+        by_id_desc = self.get('/v1/volumes?all_projects=true&sort_key=id'
+                              '&sort_dir=desc')['volumes']
+        self.assertEqual([v['id'] for v in every][::-1],
+                         [v['id'] for v in by_id_desc])
+
+    def test_pages_by_marker(self):
+        seen, marker = [], None
+        while True:
+            path = '/v1/volumes?all_projects=true&limit=2&sort_key=project_id'
+            if marker:
+                path += f'&marker={marker}'
+            page = self.get(path)['volumes']
+            if not page:
+                break
+            seen.extend(v['id'] for v in page)
+            marker = page[-1]['id']
+        self.assertEqual([self.world.vol_a, self.world.skipped_a,
+                          self.world.vol_b], seen)
+
+    def test_failing_and_over_quota(self):
+        self.world.task(self.world.vol_b, rest.PROJECT_B, 'incremental',
+                        rest.NOW - rest.HOUR, status='failed',
+                        backup_id=None)
+        failing = self.get('/v1/volumes?all_projects=true&state=failing')
+        self.assertEqual([self.world.vol_b],
+                         [v['id'] for v in failing['volumes']])
+        self.world.task(self.world.vol_a, rest.PROJECT_A, 'incremental',
+                        rest.NOW, status='queued', backup_id=None,
+                        reason='quota exceeded: backups limit is 10')
+        volume = self.get(f'/v1/volumes/{self.world.vol_a}')['volume']
+        self.assertEqual('over_quota', volume['state'])
+        over = self.get('/v1/volumes?all_projects=true&state=over_quota')
+        self.assertEqual([self.world.vol_a],
+                         [v['id'] for v in over['volumes']])
+        protected = self.get('/v1/volumes?all_projects=true'
+                             '&state=protected')['volumes']
+        self.assertEqual([], protected)
+
+    def test_stats(self):
+        own = self.get('/v1/stats', rest.READER_A)['stats']
+        self.assertEqual([rest.PROJECT_A],
+                         [p['project_id'] for p in own['projects']])
+        self.assertEqual({'volumes': 2, 'volumes_protected': 1,
+                          'volumes_skipped': 1, 'backups': 2,
+                          'backup_gigabytes': 4, 'failures_last_day': 0,
+                          'rpo_breaches': 0}, own['total'])
+        # No cloud to ask here: the quota is unknown, not an error.
+        self.assertIsNone(own['quota'])
+        every = self.get('/v1/stats?all_projects=true')['stats']
+        self.assertEqual(3, every['total']['volumes'])
+        self.assertEqual(1, every['total']['rpo_breaches'])
+
+    def test_bad_queries(self):
+        for path in ('/v1/volumes?limit=-1', '/v1/volumes?limit=0',
+                     '/v1/volumes?limit=1001', '/v1/volumes?marker=x',
+                     '/v1/volumes?sort_key=secret', '/v1/volumes?sort_dir=up',
+                     '/v1/volumes?state=happy', '/v1/volumes?colour=red',
+                     '/v1/volumes?server_id=nope', '/v1/volumes/not-a-uuid',
+                     f'/v1/volumes?marker={rest.ids(1, "f")[0]}',
+                     '/v1/stats?bogus=1', '/v1/volumes?limit=1&limit=2'):
+            self.refused(400, 'GET', path, rest.MEMBER_A)
+        self.refused(404, 'GET', f'/v1/volumes/{rest.ids(1, "f")[0]}',
+                     rest.ADMIN)

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""Load-test the REST API's listings: pages of 10,000 volumes.
+
+Seeds a database with ``--volumes`` volumes (10,000 by default) in
+``--projects`` projects, ``--history`` good backups of each (daily, 10 by
+default: 100,000 backup tasks) and their policy, starts
+``staffeln-api`` (the console script) on a free loopback port with the
+header-trusting ``noauth`` strategy (token validation is keystonemiddleware's
+cost, not Staffeln's) and a pool of ``--pool`` database connections, and
+drives ``GET /v1/volumes`` pages (``limit=100``, markers spread over the
+whole listing, a project's own and ``all_projects``) and ``GET /v1/backups``
+from ``--connections`` keep-alive connections of a threaded Python client.
+Every answer must be a full page with status 200, or the run fails.
+
+    python tools/bench_api_list.py --backend postgresql
+
+Databases are created (and dropped) as by ``tools/bench_api_hook.py``.
+"""
+
+import argparse
+import collections
+import datetime
+import http.client
+import importlib.util
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+
+import sqlalchemy as sa
+
+from staffeln.db import models
+from staffeln.db import states
+
+
+def _sibling(name: str):
+    """A module of tools/ by its file (tools/ is not a package)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        f'{name}.py')
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: Its Database (create, migrate, drop) and free_port.
+bench_api_hook = _sibling('bench_api_hook')
+
+ADMIN = {'X-User-Id': uuid.uuid4().hex, 'X-Project-Id': 'admin',
+         'X-Roles': 'admin,member,reader'}
+
+
+def seed(db, volumes: int, projects: int, history: int,
+         rng) -> dict[str, list[str]]:
+    """Volumes and their good backups; returns project -> volume ids."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    owners = [uuid.UUID(int=rng.getrandbits(128)).hex
+              for _ in range(projects)]
+    by_project: dict[str, list[str]] = collections.defaultdict(list)
+    with db.engine.begin() as conn:
+        policy_id = conn.scalar(sa.text(
+            "SELECT id FROM protection_policies WHERE name = 'default'"))
+        for start in range(0, volumes, 5000):
+            vols, tasks, links = [], [], []
+            for i in range(start, min(volumes, start + 5000)):
+                volume_id = str(uuid.UUID(int=rng.getrandbits(128),
+                                          version=4))
+                project = owners[i % projects]
+                by_project[project].append(volume_id)
+                vols.append({'id': volume_id, 'project_id': project,
+                             'name': f'vol-{i}', 'size_gb': 10,
+                             'status': 'in-use', 'interval_s': 86400,
+                             'server_id': str(uuid.uuid4()),
+                             'server_name': f'server-{i}',
+                             'created_at': now, 'last_seen_at': now})
+                for day in range(history):
+                    taken = now - datetime.timedelta(days=day)
+                    tasks.append({
+                        'uuid': str(uuid.uuid4()), 'project_id': project,
+                        'volume_id': volume_id, 'backup_type': 'full',
+                        'status': states.AVAILABLE,
+                        'backup_id': str(uuid.uuid4()), 'size_gb': 10,
+                        'attempts': 1, 'policy_id': policy_id,
+                        'on_demand': False, 'created_at': taken,
+                        'started_at': taken, 'finished_at': taken})
+                links.append({'volume_id': volume_id,
+                              'policy_id': policy_id, 'next_due_at': now})
+            conn.execute(models.Volume.__table__.insert(), vols)
+            conn.execute(models.BackupTask.__table__.insert(), tasks)
+            conn.execute(models.VolumePolicy.__table__.insert(), links)
+    return by_project
+
+
+def start_api(db_url: str, workdir: str, workers: int, pool: int):
+    port = bench_api_hook.free_port()
+    config = os.path.join(workdir, 'staffeln.conf')
+    with open(config, 'w') as f:
+        f.write(f'[DEFAULT]\nstate_path = {workdir}\n'
+                f'log_file = {workdir}/staffeln-api.log\n'
+                f'[database]\nconnection = {db_url}\n'
+                f'max_pool_size = {pool}\nmax_overflow = 0\n'
+                f'[api]\nhost = 127.0.0.1\nport = {port}\n'
+                f'workers = {workers}\nauth_strategy = noauth\n')
+    api = shutil.which('staffeln-api') or os.path.join(
+        os.path.dirname(sys.executable), 'staffeln-api')
+    process = subprocess.Popen([api, '--config-file', config])
+    url = f'http://127.0.0.1:{port}'
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f'staffeln-api exited with {process.returncode}')
+        try:
+            with urllib.request.urlopen(url + '/healthcheck', timeout=5):
+                return process, url
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    sys.exit('staffeln-api did not become healthy')
+
+
+def build_requests(by_project, count: int, rng) -> list:
+    """(path, headers, expected page length) to cycle through."""
+    everything = sorted(v for vols in by_project.values() for v in vols)
+    found = []
+    for _ in range(count):
+        kind = rng.random()
+        if kind < 0.5:
+            marker = rng.choice(everything[:-100])
+            found.append((f'/v1/volumes?all_projects=true&limit=100'
+                          f'&marker={marker}', ADMIN, 100))
+        elif kind < 0.8:
+            project = rng.choice(sorted(by_project))
+            vols = sorted(by_project[project])
+            headers = {'X-User-Id': uuid.uuid4().hex,
+                       'X-Project-Id': project, 'X-Roles': 'reader'}
+            found.append((f'/v1/volumes?limit=50&marker={vols[0]}',
+                          headers, min(50, len(vols) - 1)))
+        else:
+            found.append(('/v1/backups?all_projects=true&limit=100',
+                          ADMIN, 100))
+    return found
+
+
+def run(url, requests_, seconds, connections):
+    host, port = url.split('//')[1].split(':')
+    latencies, statuses, wrong = [], collections.Counter(), [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def worker(offset):
+        conn, i = http.client.HTTPConnection(host, int(port), timeout=60), \
+            offset
+        mine, codes, bad = [], collections.Counter(), 0
+        while time.monotonic() < stop_at:
+            path, headers, expected = requests_[i % len(requests_)]
+            i += connections
+            start = time.perf_counter()
+            conn.request('GET', path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            mine.append(time.perf_counter() - start)
+            codes[response.status] += 1
+            if response.status != 200:
+                bad += 1
+            else:
+                document = json.loads(body)
+                items = next(iter(document.values()))
+                bad += len(items) != expected
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            statuses.update(codes)
+            wrong[0] += bad
+
+    started = time.monotonic()
+    pool = [threading.Thread(target=worker, args=(n,))
+            for n in range(connections)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return {'rps': len(latencies) / elapsed,
+            'p50_ms': latencies[len(latencies) // 2] * 1000,
+            'p99_ms': latencies[int(len(latencies) * 0.99)] * 1000,
+            'statuses': dict(statuses), 'wrong': wrong[0],
+            'requests': len(latencies)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--backend', default='postgresql',
+                        choices=('sqlite', 'mysql', 'postgresql'))
+    parser.add_argument('--volumes', type=int, default=10_000)
+    parser.add_argument('--projects', type=int, default=100)
+    parser.add_argument('--history', type=int, default=10,
+                        help='good backups of each volume')
+    parser.add_argument('--duration', type=int, default=20)
+    parser.add_argument('--connections', type=int, default=16)
+    parser.add_argument('--workers', type=int, default=16,
+                        help='[api] workers (threads) of staffeln-api')
+    parser.add_argument('--pool', type=int, default=16,
+                        help='[database] max_pool_size of staffeln-api')
+    parser.add_argument('--seed', type=int, default=1)
+    args = parser.parse_args()
+
+    rng = random.Random(args.seed)
+    workdir = tempfile.mkdtemp(prefix='staffeln-bench-')
+    db = bench_api_hook.Database(args.backend, workdir)
+    api = None
+    try:
+        started = time.monotonic()
+        by_project = seed(db, args.volumes, args.projects, args.history,
+                          rng)
+        print(f'seeded {args.volumes} volumes in {args.projects} projects, '
+              f'{args.history} backups each, on {args.backend} in '
+              f'{time.monotonic() - started:.1f} s')
+        api, url = start_api(db.url, workdir, args.workers, args.pool)
+        requests_ = build_requests(by_project, 2000, rng)
+        load = ', '.join(f'{v:.1f}' for v in os.getloadavg())
+        print(f'machine: {os.cpu_count()} CPUs '
+              f'({platform.processor() or platform.machine()}), load '
+              f'average {load}, Python {platform.python_version()}; '
+              f'staffeln-api: {args.workers} threads, {args.pool} database '
+              f'connections; client: {args.connections} keep-alive '
+              f'connections')
+        result = run(url, requests_, args.duration, args.connections)
+        print(f'  {result["rps"]:.0f} req/s, p50 {result["p50_ms"]:.1f} ms, '
+              f'p99 {result["p99_ms"]:.1f} ms, {result["requests"]} answers '
+              f'{result["statuses"]}, {result["wrong"]} wrong')
+        if result['wrong']:
+            sys.exit('some answers were wrong or errors')
+    finally:
+        if api is not None:
+            api.send_signal(signal.SIGTERM)
+            api.wait(30)
+        db.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
