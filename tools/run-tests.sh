@@ -128,7 +128,7 @@ run_stestr() {  # path [stestr option] [env...]: fails when a test fails or none
 failed=()
 
 if wants lint; then
-  say "lint: flake8, bashate, docs, release notes, config and policy samples"
+  say "lint: flake8, bashate, docs, release notes, config and policy samples, alert rules"
   "$VENV/bin/flake8" staffeln tools || failed+=(flake8)
   "$VENV/bin/bashate" devstack/plugin.sh devstack/lib/staffeln devstack/settings \
     devstack/override-defaults staffeln/tests/functional/devstack/phases.sh \
@@ -141,6 +141,17 @@ if wants lint; then
     || failed+=(genconfig)
   "$VENV/bin/oslopolicy-sample-generator" --config-file etc/staffeln/staffeln-policy-generator.conf \
     || failed+=(genpolicy)
+  # The shipped Prometheus alert rules and their unit tests: promtool
+  # comes with the distribution's prometheus package.
+  if ! command -v promtool >/dev/null; then
+    SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get install -y -q prometheus >/dev/null \
+      || { $SUDO apt-get update -q >/dev/null && \
+           $SUDO apt-get install -y -q prometheus >/dev/null; } \
+      || failed+=(promtool-install)
+  fi
+  (cd etc/staffeln/prometheus && promtool check rules staffeln-alerts.yaml \
+    && promtool test rules staffeln-alerts-tests.yaml) || failed+=(alert-rules)
 fi
 wants unit && { say unit; run_stestr staffeln/tests/unit || failed+=(unit); }
 if wants functional; then

@@ -10,7 +10,9 @@ The returned Flask application serves:
 * ``/v1/tasks``: the read-only task API (a token), :mod:`tasks`;
 * ``/v1/volumes``, ``/v1/backups``, ``/v1/policies``,
   ``/v1/projects/{id}/settings``, ``/v1/stats`` and ``/v1/restores``, and
-  the backup records (a token): the REST resources, one blueprint each.
+  the backup records (a token): the REST resources, one blueprint each;
+* ``GET /metrics``: Prometheus metrics (no Keystone token; ``[metrics]
+  bearer_token`` when set), :mod:`metrics`.
 
 Every answer carries an ``X-OpenStack-Request-Id``.
 
@@ -29,6 +31,8 @@ from staffeln.api import backup_hook
 from staffeln.api import backups
 from staffeln.api import errors
 from staffeln.api import healthcheck
+from staffeln.api import metrics
+from staffeln.api import metrics_conductors
 from staffeln.api import policies
 from staffeln.api import projects
 from staffeln.api import records
@@ -43,7 +47,7 @@ from staffeln.common import clock as staffeln_clock
 
 BLUEPRINTS = (backup_hook.bp, tasks.bp, versions.bp, volumes.bp,
               backups.bp, policies.bp, projects.bp, stats.bp, restores.bp,
-              records.bp, retention.bp)
+              records.bp, retention.bp, metrics.bp)
 
 
 def create_app(conf: cfg.ConfigOpts,
@@ -58,6 +62,7 @@ def create_app(conf: cfg.ConfigOpts,
         STAFFELN_CLOUD=None,
         STAFFELN_CLOUD_FACTORY=lambda: cloud_client.Cloud(conf),
         MAX_CONTENT_LENGTH=conf.api.max_request_body_size,
+        STAFFELN_CONDUCTORS=metrics_conductors.Reader(conf),
     )
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

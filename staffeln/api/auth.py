@@ -18,9 +18,10 @@ from staffeln.common import context as staffeln_context
 
 LOG = logging.getLogger(__name__)
 
-#: Paths served without a token: the delete hook and the version
-#: documents (the health check is served before this middleware).
-PUBLIC_PATHS = frozenset({'/v1/backup', '/', '/v1', '/v1/'})
+#: Paths served without a Keystone token: the delete hook, the version
+#: documents and the metrics (which check their own bearer token); the
+#: health check is served before this middleware.
+PUBLIC_PATHS = frozenset({'/v1/backup', '/', '/v1', '/v1/', '/metrics'})
 
 
 class NoAuthMiddleware:

@@ -13,6 +13,7 @@ reason and a ``retry_after``, and the pass moves on.
 """
 
 import datetime
+import functools
 import threading
 
 from oslo_log import log as logging
@@ -26,6 +27,7 @@ from staffeln.conductor import admission
 from staffeln.conductor import cleanup
 from staffeln.db import api as db_api
 from staffeln.db import api_claims
+from staffeln.db import api_quotas
 from staffeln.db import api_strays
 from staffeln.db import states
 from staffeln.rules import schedule
@@ -119,9 +121,11 @@ class BackupEngine(cleanup.Cleanup):
         slots = admission.Slots(db_api.count_in_flight(context),
                                 self.group.max_in_flight,
                                 self.group.max_in_flight_per_project)
-        quotas = admission.QuotaBook(self.cloud, self.quota_cache,
-                                     self.clock.now(),
-                                     self.group.discovery_interval)
+        quotas = admission.QuotaBook(
+            _RecordingQuotas(self.cloud,
+                             functools.partial(self._record_quota, context)),
+            self.quota_cache, self.clock.now(),
+            self.group.discovery_interval)
         catalog = policy_catalog.load(context, self.conf, include_deleted=True)
         started = 0
         while queued and not slots.full() and not self.stopping.is_set():
@@ -164,6 +168,15 @@ class BackupEngine(cleanup.Cleanup):
         for task in tasks:
             if task.id in claimed:
                 db_api.release_task(context, task.id, self.host)
+
+    def _record_quota(self, context, project_id: str, quota: dict) -> None:
+        """Keep the quota just read for the metrics; never fail for it."""
+        try:
+            api_quotas.record_quota(context, project_id, quota,
+                                    self.clock.now())
+        except Exception as exc:
+            LOG.warning('Cannot record the quota of project %s: %s',
+                        project_id, exc)
 
     def _now_allowed(self, context, task, catalog) -> bool:
         """Whether the claimed task may start now.
@@ -448,3 +461,19 @@ class BackupEngine(cleanup.Cleanup):
             except exception.CloudError as exc:
                 LOG.warning('Cannot set %s on server %s: %s', key,
                             server_id, exc)
+
+
+class _RecordingQuotas:
+    """The cloud as the quota book reads it, recording each quota read.
+
+    The metrics show the last quota read from the database.
+    """
+
+    def __init__(self, cloud, record):
+        self._cloud = cloud
+        self._record = record
+
+    def get_backup_quota(self, project_id: str, **kwargs) -> dict:
+        quota = self._cloud.get_backup_quota(project_id, **kwargs)
+        self._record(project_id, quota)
+        return quota

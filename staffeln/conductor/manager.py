@@ -17,6 +17,7 @@ from staffeln.conductor import recovery
 from staffeln.conductor import report
 from staffeln.conductor.retention import planning as retention_planning
 from staffeln.conductor.retention import runner as retention_runner
+from staffeln.conductor import webhooks
 from staffeln.db import api as db_api
 from staffeln.db import api_policies
 from staffeln.db import states
@@ -51,12 +52,14 @@ class CycleResult:
 class Manager:
     """Runs discovery, scheduling, backups and reports against one DB."""
 
-    def __init__(self, conf, cloud, clock, notifier=None, reporter=None):
+    def __init__(self, conf, cloud, clock, notifier=None, reporter=None,
+                 webhooks=None):
         self.conf = conf
         self.cloud = cloud
         self.clock = clock
         self.notifier = notifier
         self.reporter = reporter
+        self.webhooks = webhooks
         self.engine = backups.BackupEngine(conf, cloud, clock, notifier)
         self.recovery = recovery.Recovery(self.engine)
         self.retainer = retention_runner.Retention(conf, cloud, clock,
@@ -69,13 +72,15 @@ class Manager:
         cloud = cloud_client.Cloud(conf)
         notifier = notifications.Notifier(conf)
         reporter = report.Reporter(conf, cloud, clock, notifier)
-        return cls(conf, cloud, clock, notifier, reporter)
+        return cls(conf, cloud, clock, notifier, reporter,
+                   webhooks.Webhooks(conf, clock))
 
     def report(self, context) -> list:
-        """Send the digests that are due."""
-        if self.reporter is None:
-            return []
-        return self.reporter.run(context)
+        """Send the digests that are due; hand the webhooks over."""
+        results = [] if self.reporter is None else self.reporter.run(context)
+        if self.webhooks is not None:
+            self.guard.run('webhooks', self.webhooks.run, context)
+        return results
 
     def retention(self, context) -> retention_planning.RetentionResult:
         """Record stray backups, then delete what retention lets go."""

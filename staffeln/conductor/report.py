@@ -25,6 +25,8 @@ from staffeln.common import notifications
 from staffeln.conductor import forecasting
 from staffeln.conductor import report_content
 from staffeln.conductor import report_render
+from staffeln.db import api as db_api
+from staffeln.db import api_quotas
 from staffeln.db import api_reports
 
 LOG = logging.getLogger(__name__)
@@ -93,7 +95,17 @@ class Reporter:
                 continue
             if result is not None:
                 results.append(result)
+        self._record_forecasts(context, now)
         return results
+
+    def _record_forecasts(self, context, now) -> None:
+        """Keep each project's steady-state need for the metrics."""
+        try:
+            needs = forecasting.Forecaster(self.conf).from_volumes(
+                context, db_api.list_volumes(context), now)
+            api_quotas.record_forecasts(context, needs, now)
+        except Exception:
+            LOG.exception('Cannot record the quota forecasts')
 
     def _run_project(self, context, project_id, state, now):
         if state is None:

@@ -12,9 +12,11 @@ from staffeln.conf import coordination
 from staffeln.conf import database
 from staffeln.conf import default
 from staffeln.conf import events
+from staffeln.conf import metrics
 from staffeln.conf import notification
 from staffeln.conf import openstack
 from staffeln.conf import retention
+from staffeln.conf import webhook
 
 CONF = cfg.CONF
 
@@ -29,6 +31,8 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     notification.register_opts(conf)
     events.register_opts(conf)
     retention.register_opts(conf)
+    metrics.register_opts(conf)
+    webhook.register_opts(conf)
 
 
 register_opts(CONF)

@@ -11,12 +11,14 @@ from staffeln.conf import coordination
 from staffeln.conf import database
 from staffeln.conf import default
 from staffeln.conf import events
+from staffeln.conf import metrics
 from staffeln.conf import notification
 from staffeln.conf import openstack
 from staffeln.conf import retention
+from staffeln.conf import webhook
 
 _MODULES = (default, database, openstack, conductor, notification, api,
-            retention, coordination, events)
+            retention, coordination, events, metrics, webhook)
 
 
 def list_opts():

@@ -366,3 +366,69 @@ class Restore(TimestampMixin, Base):
     status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
     reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+
+
+class ProjectQuota(Base):
+    """The backup quota of a project as the conductor last read it.
+
+    Written whenever a conductor reads the quota (to admit backups, for a
+    digest) and with each forecast, so the metrics can show quota use and
+    forecast from the database alone.
+    """
+
+    __tablename__ = 'project_quotas'
+
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                    primary_key=True)
+    #: Cinder's limits (-1: unlimited) and use (in use plus reserved).
+    backups_limit: orm.Mapped[int | None] = orm.mapped_column()
+    backups_used: orm.Mapped[int | None] = orm.mapped_column()
+    gigabytes_limit: orm.Mapped[int | None] = orm.mapped_column()
+    gigabytes_used: orm.Mapped[int | None] = orm.mapped_column()
+    read_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    #: What the project's volumes need at steady state under their
+    #: policies (see staffeln.rules.forecast).
+    forecast_backups: orm.Mapped[int | None] = orm.mapped_column()
+    forecast_gigabytes: orm.Mapped[int | None] = orm.mapped_column()
+    forecast_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+
+
+class ProjectWebhook(TimestampMixin, Base):
+    """Where a project's cycle events are POSTed, beside its digest."""
+
+    __tablename__ = 'project_webhooks'
+
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                    primary_key=True)
+    url: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    #: Key of the HMAC-SHA256 signature of each body; None: unsigned.
+    secret: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    #: 'failures' (only cycles with failures or breaches) or 'all'.
+    events: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    #: 'json' or 'slack'.
+    body_format: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+
+
+class WebhookDelivery(TimestampMixin, Base):
+    """The delivery state of one webhook, like a project's digest state.
+
+    ``target`` is ``global`` for the webhook of the configuration and
+    ``project:<id>`` for a project's. Everything up to ``period_end`` has
+    been delivered (or had nothing to deliver); a failed delivery leaves
+    ``period_end`` alone, so the next cycle sends the period again,
+    extended up to its own time.
+    """
+
+    __tablename__ = 'webhook_deliveries'
+
+    target: orm.Mapped[str] = orm.mapped_column(sa.String(80),
+                                                primary_key=True)
+    period_end: orm.Mapped[datetime.datetime] = orm.mapped_column()
+    last_sent_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    last_attempt_at: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column())
+    failures: orm.Mapped[int] = orm.mapped_column(default=0)
+    last_error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    claimed_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    claim_expires_at: orm.Mapped[datetime.datetime | None] = (
+        orm.mapped_column())

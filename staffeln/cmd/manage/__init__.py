@@ -17,6 +17,7 @@ from staffeln.cmd.manage import policy
 from staffeln.cmd.manage import projects
 from staffeln.cmd.manage import report
 from staffeln.cmd.manage import retention
+from staffeln.cmd.manage import webhooks
 from staffeln.cmd import prepare
 from staffeln.common import clock
 from staffeln.common import exception
@@ -105,6 +106,7 @@ def add_command_parsers(subparsers):
         add(subparsers)
     policy.add_parsers(subparsers, CONF)
     projects.add_parsers(subparsers, CONF)
+    webhooks.add_parsers(subparsers, CONF)
 
 
 command_opt = cfg.SubCommandOpt('command', title='Commands',

@@ -18,6 +18,10 @@ from staffeln.rules import forecast
 def run_once(mgr) -> int:
     """Run one whole cycle and print what it did; 1 if anything failed."""
     result = mgr.run_once(staffeln_context.get_admin_context())
+    hooks = getattr(mgr, 'webhooks', None)
+    if hooks is not None:
+        # The process ends here: the webhooks handed over must go first.
+        hooks.dispatcher.drain()
     names = project_names(mgr.cloud, {t.project_id for t in result.tasks} | {
         c.volume.project_id for c in result.skipped})
     print(render_cycle(result, names))

@@ -196,6 +196,20 @@ class TestMigrationsWalk(base.TestCase):
                          {c['name'] for c in
                           inspector.get_columns('server_settings')})
 
+    def _check_0008_metrics_webhooks(self, engine):
+        inspector = sa.inspect(engine)
+        self.assertLessEqual({'project_quotas', 'project_webhooks',
+                              'webhook_deliveries'},
+                             set(inspector.get_table_names()))
+        self.assertEqual(['target'], inspector.get_pk_constraint(
+            'webhook_deliveries')['constrained_columns'])
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO project_quotas (project_id, backups_limit) "
+                "VALUES ('p0', 10)"))
+            self.assertEqual(10, conn.execute(sa.text(
+                "SELECT backups_limit FROM project_quotas")).scalar())
+
 
 class TestModelsMigrationsSync(test_migrations.ModelsMigrationsSync,
                                base.TestCase):
