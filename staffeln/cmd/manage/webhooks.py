@@ -23,7 +23,9 @@ def add_parsers(subparsers, conf) -> None:
                         help='http or https URL the events are POSTed to.')
     change.add_argument('--secret', help='Key of the HMAC-SHA256 signature '
                         'header (X-Staffeln-Signature); none: unsigned.')
-    change.add_argument('--events', default='failures',
+    # Not dest='events': oslo.config refuses a command argument named
+    # like an option group ([events], say).
+    change.add_argument('--events', default='failures', dest='hook_events',
                         choices=[name for name, _ in webhook_conf.EVENTS],
                         help='failures: only cycles with a failure or a '
                              'volume out of policy; all: every cycle.')
@@ -52,8 +54,8 @@ def do_set(args) -> int:
     context = _admin()
     api_webhooks.set_project_webhook(
         context, args.project, check_url(args.url), args.secret or None,
-        args.events, args.body_format, clock.utcnow())
-    print(f'Project {args.project}: webhook {args.url} ({args.events}, '
+        args.hook_events, args.body_format, clock.utcnow())
+    print(f'Project {args.project}: webhook {args.url} ({args.hook_events}, '
           f'{args.body_format}, '
           f'{"signed" if args.secret else "unsigned"}).')
     return 0
