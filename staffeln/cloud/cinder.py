@@ -155,8 +155,8 @@ class CinderCalls(calls.Calls):
     def create_volume_from_backup(self, project_id: str, backup_id: str,
                                   name: str | None = None,
                                   size: int | None = None,
-                                  availability_zone: str | None = None
-                                  ) -> dict:
+                                  availability_zone: str | None = None,
+                                  metadata: dict | None = None) -> dict:
         """A new volume of the backup's project, written from the backup.
 
         ``POST /volumes`` with ``backup_id`` (microversion 3.47 and later;
@@ -166,7 +166,8 @@ class CinderCalls(calls.Calls):
         """
         spec = {'backup_id': backup_id}
         for key, value in (('name', name), ('size', size),
-                           ('availability_zone', availability_zone)):
+                           ('availability_zone', availability_zone),
+                           ('metadata', metadata)):
             if value is not None:
                 spec[key] = value
 
@@ -189,6 +190,38 @@ class CinderCalls(calls.Calls):
             sdk_exc.raise_from_response(response)
             return response.json()['volume']['status']
         return self._call(f'reading volume {volume_id}', fetch)
+
+    def get_volume(self, volume_id: str,
+                   retry: bool = True) -> records.Volume | None:
+        """Any project's volume (an admin call); None once it is gone."""
+        def fetch():
+            response = self._storage().get(f'/volumes/{volume_id}',
+                                           microversion=VOLUME_MICROVERSION)
+            if response.status_code == 404:
+                return None
+            sdk_exc.raise_from_response(response)
+            return records.volume(response.json()['volume'])
+        return self._call(f'reading volume {volume_id}', fetch, retry=retry)
+
+    def list_volumes_named(self, name: str) -> list[records.Volume]:
+        """The volumes of every project called exactly ``name``."""
+        return self._list(f'looking for volume {name}', self._storage,
+                          '/volumes/detail', 'volumes', records.volume,
+                          microversion=VOLUME_MICROVERSION, name=name)
+
+    def delete_volume(self, project_id: str, volume_id: str) -> None:
+        """Delete a volume in its project's scope; gone is fine.
+
+        Cinder refuses (400) a volume that is being created, attached or
+        has snapshots; the caller tries again later.
+        """
+        def delete(conn):
+            response = conn.block_storage.delete(
+                f'/volumes/{volume_id}', microversion=VOLUME_MICROVERSION)
+            if response.status_code != 404:
+                sdk_exc.raise_from_response(response)
+        self._project_call(project_id, f'deleting volume {volume_id}',
+                           delete)
 
     def export_backup_record(self, backup_id: str) -> dict:
         """``backup_service`` and ``backup_url`` of a backup (admin).

@@ -24,6 +24,7 @@ BACKUP_CREATE_END = 'staffeln.backup.create.end'
 BACKUP_CREATE_ERROR = 'staffeln.backup.create.error'
 BACKUP_DELETE_END = 'staffeln.backup.delete.end'
 REPORT_SEND_END = 'staffeln.report.send.end'
+DRILL_END = 'staffeln.drill.end'
 
 #: Attributes of a backup task copied into every backup payload.
 TASK_FIELDS = ('uuid', 'backup_id', 'backup_name', 'backup_type',
@@ -114,6 +115,21 @@ class Notifier:
     def backup_delete_end(self, task: Any) -> None:
         """Retention deleted the backup."""
         self._send('info', BACKUP_DELETE_END, task_payload(task))
+
+    # -- drills ------------------------------------------------------------
+    def drill_end(self, drill: Any) -> None:
+        """A restore drill is done: its verdict; its volume is gone."""
+        priority = 'info' if drill.outcome == 'passed' else 'error'
+        self._send(priority, DRILL_END, {
+            'drill_id': drill.uuid,
+            'project_id': drill.project_id,
+            'volume_id': drill.volume_id,
+            'backup_id': drill.backup_id,
+            'outcome': drill.outcome,
+            'reason': drill.reason,
+            'rto_seconds': drill.rto_s,
+            'checked_at': _time(drill.checked_at),
+        })
 
     # -- reports -----------------------------------------------------------
     def report_sent(self, project_id: str, recipients: list[str],

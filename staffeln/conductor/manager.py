@@ -12,6 +12,7 @@ from staffeln.common import notifications
 from staffeln.common import text
 from staffeln.conductor import backups
 from staffeln.conductor import discovery
+from staffeln.conductor import drills
 from staffeln.conductor import guard
 from staffeln.conductor import recovery
 from staffeln.conductor import report
@@ -19,6 +20,7 @@ from staffeln.conductor.retention import planning as retention_planning
 from staffeln.conductor.retention import runner as retention_runner
 from staffeln.conductor import webhooks
 from staffeln.db import api as db_api
+from staffeln.db import api_drills
 from staffeln.db import api_policies
 from staffeln.db import states
 from staffeln.rules import schedule
@@ -36,6 +38,7 @@ class CycleResult:
     tasks: list = dataclasses.field(default_factory=list)
     reports: list = dataclasses.field(default_factory=list)
     retention: retention_planning.RetentionResult | None = None
+    drills: list = dataclasses.field(default_factory=list)
 
     @property
     def failed(self) -> list:
@@ -46,7 +49,9 @@ class CycleResult:
     def ok(self) -> bool:
         return (not self.errors and not self.failed and
                 all(r.status != report.FAILED for r in self.reports) and
-                not (self.retention and self.retention.errors))
+                not (self.retention and self.retention.errors) and
+                all(d.outcome != api_drills.FAILED
+                    for d in self.drills))
 
 
 class Manager:
@@ -64,6 +69,7 @@ class Manager:
         self.recovery = recovery.Recovery(self.engine)
         self.retainer = retention_runner.Retention(conf, cloud, clock,
                                                    notifier)
+        self.drills = drills.Drills(conf, cloud, clock, notifier)
         self.guard = guard.Guard()
 
     @classmethod
@@ -86,6 +92,17 @@ class Manager:
         """Record stray backups, then delete what retention lets go."""
         self.guard.run('sweep', self.recovery.sweep, context)
         return self.retainer.run(context)
+
+    def drill(self, context, wait: bool = False) -> list:
+        """One pass of the restore drills; the drills it started.
+
+        With ``wait`` (run-once), passes go on until no drill is open, so
+        that no restored volume outlives the run.
+        """
+        started = self.guard.run('drills', self.drills.run, context) or []
+        if wait:
+            self.guard.run('drills', self.drills.wait, context)
+        return [api_drills.get_drill(context, d.id) for d in started]
 
     def discover_and_schedule(self, context) -> tuple[list, list]:
         """One discovery and scheduling pass; returns (queued, candidates).
@@ -191,6 +208,7 @@ class Manager:
         except exception.CloudError as exc:
             LOG.error('Retention failed: %s', exc)
             result.errors.append(f'retention failed: {exc}')
+        result.drills = self.drill(context, wait=wait)
         self.backup_step(context)
         result.reports = self.report(context)
         self.cloud.end_cycle()

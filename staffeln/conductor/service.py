@@ -54,7 +54,7 @@ class LeaderStep:
 
 
 def leader_steps(conf, manager) -> list[LeaderStep]:
-    """The leader's steps: discovery and scheduling, reports, retention.
+    """The leader's steps: discovery, reports, drills, retention.
 
     Retention joins them as soon as the manager has a ``retention(context)``
     method, run every ``[retention] retention_interval``.
@@ -70,6 +70,11 @@ def leader_steps(conf, manager) -> list[LeaderStep]:
 
     steps = [LeaderStep('discovery', interval, discover),
              LeaderStep('report', interval, manager.report)]
+    if hasattr(manager, 'drill'):
+        # Always: drills under way finish even once drills are disabled.
+        steps.append(LeaderStep(
+            'drills', conf.conductor.poll_interval.total_seconds(),
+            manager.drill))
     if conf.events.listen:
         # A conductor that heard of a server opted in asks for it.
         steps[0].wanted = lambda: api_wakeups.take(

@@ -11,6 +11,7 @@ from staffeln.conf import conductor
 from staffeln.conf import coordination
 from staffeln.conf import database
 from staffeln.conf import default
+from staffeln.conf import drills
 from staffeln.conf import events
 from staffeln.conf import metrics
 from staffeln.conf import notification
@@ -33,6 +34,7 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
     retention.register_opts(conf)
     metrics.register_opts(conf)
     webhook.register_opts(conf)
+    drills.register_opts(conf)
 
 
 register_opts(CONF)

@@ -10,6 +10,7 @@ from staffeln.conf import conductor
 from staffeln.conf import coordination
 from staffeln.conf import database
 from staffeln.conf import default
+from staffeln.conf import drills
 from staffeln.conf import events
 from staffeln.conf import metrics
 from staffeln.conf import notification
@@ -18,7 +19,7 @@ from staffeln.conf import retention
 from staffeln.conf import webhook
 
 _MODULES = (default, database, openstack, conductor, notification, api,
-            retention, coordination, events, metrics, webhook)
+            retention, coordination, events, metrics, webhook, drills)
 
 
 def list_opts():

@@ -368,6 +368,47 @@ class Restore(TimestampMixin, Base):
     finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
 
 
+class RestoreDrill(TimestampMixin, Base):
+    """A restore drill: a volume's latest good backup restored and deleted.
+
+    ``requested`` is written before Cinder is asked (the restored volume's
+    name carries the drill's uuid, to find it after a crash); then
+    ``restoring`` (``restored_volume_id`` is being written), ``deleting``
+    (the verdict is recorded; the restored volume is being deleted) and
+    ``done`` once Cinder no longer has it. See
+    :mod:`staffeln.db.api_drills`.
+    """
+
+    __tablename__ = 'restore_drills'
+    __table_args__ = (
+        sa.UniqueConstraint('uuid', name='uniq_restore_drills0uuid'),
+        sa.Index('restore_drills_volume_id_idx', 'volume_id'),
+        sa.Index('restore_drills_status_idx', 'status'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    project_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    #: The volume drilled, and its backup that was restored.
+    volume_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    volume_name: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    backup_id: orm.Mapped[str] = orm.mapped_column(sa.String(36))
+    #: The size the restored volume must have (the backup's).
+    size_gb: orm.Mapped[int] = orm.mapped_column()
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    #: ``passed``, ``failed`` or ``aborted`` once known, else None.
+    outcome: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    restored_volume_id: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(36))
+    #: Seconds from the restore call to the volume seen available.
+    rto_s: orm.Mapped[float | None] = orm.mapped_column()
+    sent_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    #: When the verdict was recorded, and when the volume was gone.
+    checked_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+    finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column()
+
+
 class ProjectQuota(Base):
     """The backup quota of a project as the conductor last read it.
 

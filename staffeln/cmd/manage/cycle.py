@@ -140,6 +140,15 @@ def render_cycle(result, names: dict | None = None) -> str:
           r.status + (f' ({r.error})' if r.error else ''),
           ', '.join(r.recipients) or '-')
          for r in result.reports]))
+    if result.drills:
+        out += ['', 'Restore drills:']
+        out.append(tables.render(
+            ['project', 'volume', 'backup', 'outcome', 'RTO', 'reason'],
+            [(names.get(d.project_id, d.project_id),
+              d.volume_name or d.volume_id, d.backup_id,
+              d.outcome or d.status,
+              '-' if d.rto_s is None else f'{d.rto_s:.0f} s',
+              d.reason or '') for d in result.drills]))
     out.extend(f'ERROR: {error}' for error in result.errors)
     return '\n'.join(out)
 

@@ -59,6 +59,7 @@ class Cloud:
         self.faults = faults_mod.FaultSet()
         self.backup_outcomes = faults_mod.OutcomeQueue()
         self.delete_outcomes = faults_mod.OutcomeQueue()
+        self.restore_outcomes = faults_mod.OutcomeQueue()
         self.calls: Counter[tuple[str, str]] = Counter()
         #: Cinder's services as ``os-services`` lists them, by binary.
         self.cinder_services: dict[str, dict[str, Any]] = {
@@ -259,6 +260,16 @@ class Cloud:
         with self.lock:
             self.backup_outcomes.push(faults_mod.Outcome(
                 'stuck', volume_id, count))
+
+    def fail_next_restores(self, backup_id: str | None = None,
+                           count: int = 1) -> None:
+        """The next ``count`` volumes made from (that) backup end in error.
+
+        The backup stays available, as Cinder leaves it.
+        """
+        with self.lock:
+            self.restore_outcomes.push(faults_mod.Outcome(
+                'error', backup_id, count))
 
     def fail_next_backup_deletes(self, volume_id: str | None = None,
                                  count: int = 1) -> None:

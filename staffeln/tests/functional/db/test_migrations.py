@@ -210,6 +210,22 @@ class TestMigrationsWalk(base.TestCase):
             self.assertEqual(10, conn.execute(sa.text(
                 "SELECT backups_limit FROM project_quotas")).scalar())
 
+    def _check_0009_restore_drills(self, engine):
+        inspector = sa.inspect(engine)
+        self.assertIn('restore_drills', inspector.get_table_names())
+        self.assertLessEqual({'restore_drills_volume_id_idx',
+                              'restore_drills_status_idx'},
+                             {i['name'] for i in
+                              inspector.get_indexes('restore_drills')})
+        with engine.begin() as conn:
+            insert = sa.text(
+                "INSERT INTO restore_drills (uuid, project_id, volume_id, "
+                "backup_id, size_gb, status, created_at) VALUES "
+                "('d1', 'p0', 'v0', 'b0', 1, 'requested', "
+                "'2026-12-03 00:00:00')")
+            conn.execute(insert)
+            self.assertRaises(sa.exc.IntegrityError, conn.execute, insert)
+
 
 class TestModelsMigrationsSync(test_migrations.ModelsMigrationsSync,
                                base.TestCase):

@@ -99,6 +99,12 @@ def show_volume(volume_id: str) -> dict[str, Any]:
     return {'volume': views.volume_detail(volume)}
 
 
+@route('/volumes/<volume_id>', methods=('DELETE',))
+def delete_volume(volume_id: str) -> flask.Response:
+    web.services().volumes.delete(web.context(), volume_id)
+    return web.no_content(202)
+
+
 @route('/volumes/<volume_id>/metadata')
 def show_volume_metadata(volume_id: str) -> dict[str, Any]:
     volume = web.services().volumes.get(web.context(), volume_id)

@@ -328,6 +328,7 @@ class BackupService:
         if zone not in AVAILABILITY_ZONES:
             raise errors.BadRequest(f"Availability zone '{zone}' is "
                                     f"invalid.")
+        self.cloud.quotas.check_volume(ctx.project_id or '', size)
         volume = self.cloud.add_volume(
             ctx.project_id or '', size=size, user_id=ctx.user_id,
             name='', description=spec.get('description'),
@@ -340,6 +341,7 @@ class BackupService:
         volume.backup_id = backup.id
         backup.status = 'restoring'
         backup.restore_volume_id = volume.id
+        outcome = self.cloud.restore_outcomes.take(backup.id)
 
         def restored(due: datetime.datetime) -> None:
             if backup.status == 'restoring':
@@ -347,7 +349,7 @@ class BackupService:
                 backup.restore_volume_id = None
                 backup.updated_at = due
             if volume.status == 'creating':
-                volume.status = 'available'
+                volume.status = 'error' if outcome else 'available'
                 volume.updated_at = due
         self.cloud.schedule(self.cloud.restore_duration, restored)
         return volume

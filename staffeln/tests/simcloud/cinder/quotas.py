@@ -84,7 +84,21 @@ class QuotaBook:
         self.use(project_id, backups=1, backup_gigabytes=size)
 
     def reserve_snapshot(self, project_id: str, size: int) -> None:
-        for over in self.check(project_id, snapshots=1, gigabytes=size):
+        self._refuse_over(project_id, size, 'snapshots',
+                          'SnapshotLimitExceeded: Maximum number of '
+                          'snapshots allowed ({limit}) exceeded')
+        self.use(project_id, snapshots=1, gigabytes=size)
+
+    def check_volume(self, project_id: str, size: int) -> None:
+        """Refuse a new volume over the project's quota, as Cinder does."""
+        self._refuse_over(project_id, size, 'volumes',
+                          'VolumeLimitExceeded: Maximum number of volumes '
+                          "allowed ({limit}) exceeded for quota 'volumes'.")
+
+    def _refuse_over(self, project_id: str, size: int, resource: str,
+                     count_message: str) -> None:
+        """413 when one more ``resource`` of ``size`` GB is over quota."""
+        for over in self.check(project_id, gigabytes=size, **{resource: 1}):
             limit = self.limit(project_id, over)
             used = self.in_use(project_id, over)
             if over == 'gigabytes':
@@ -93,10 +107,7 @@ class QuotaBook:
                     'Requested volume or snapshot exceeds allowed gigabytes '
                     f'quota. Requested {size}G, quota is {limit}G and '
                     f'{used}G has been consumed.')
-            raise errors.OverLimit(
-                'SnapshotLimitExceeded: '
-                f'Maximum number of snapshots allowed ({limit}) exceeded')
-        self.use(project_id, snapshots=1, gigabytes=size)
+            raise errors.OverLimit(count_message.format(limit=limit))
 
     def resources(self) -> list[str]:
         names = list(self.defaults)

@@ -19,6 +19,9 @@ VOLUME_USER_FILTERS = ('name', 'status', 'metadata', 'bootable',
 SNAPSHOT_USER_FILTERS = ('name', 'status', 'volume_id', 'metadata',
                          'availability_zone')
 SNAPSHOT_IN_USE = (3, 66)
+#: The statuses in which Cinder deletes a volume (without force).
+DELETABLE = ('available', 'error', 'error_restoring', 'error_extending',
+             'error_managing')
 SNAPSHOT_IN_USE_FLAG_MSG = (
     "Since microversion 3.66 the 'force' flag is invalid for this request.  "
     "For backward compatability, however, when the 'force' flag is passed "
@@ -117,6 +120,33 @@ class VolumeService:
                                   f'key {key}.')
         del volume.metadata[key]
         volume.updated_at = self.cloud.now()
+
+    def delete(self, ctx: ctx_mod.RequestContext, volume_id: str) -> None:
+        """``DELETE /volumes/{id}``: ``deleting``, then gone.
+
+        Cinder's conditional update: a volume being made, attached, or
+        with snapshots is refused with its one long message.
+        """
+        volume = self.get(ctx, volume_id)
+        has_snapshots = any(s.volume_id == volume.id
+                            for s in self.cloud.snapshots.values())
+        if (volume.status not in DELETABLE or volume.attachments
+                or has_snapshots):
+            raise errors.BadRequest(
+                'Invalid volume: Volume status must be ' +
+                ' or '.join(DELETABLE) + ' and must not be migrating, '
+                'attached, belong to a group, have snapshots, awaiting a '
+                'transfer, or be disassociated from snapshots after volume '
+                'transfer.')
+        volume.status = 'deleting'
+        volume.updated_at = self.cloud.now()
+
+        def gone(due: datetime.datetime) -> None:
+            if self.cloud.volumes.get(volume.id) is volume:
+                self.cloud.volumes.remove(volume)
+                self.cloud.quotas.use(volume.project_id, volumes=-1,
+                                      gigabytes=-volume.size)
+        self.cloud.schedule(0, gone)
 
     # -- snapshots -----------------------------------------------------------
     def get_snapshot(self, ctx: ctx_mod.RequestContext,
