@@ -1,0 +1,63 @@
+"""Crash safety of restore drills: SIGKILL at each step, then a restart.
+
+``staffeln-manage run-once`` with drills on runs as a real process against
+the simulated cloud and a real database and kills itself (SIGKILL) at a
+named step of a drill (:mod:`staffeln.tests.failpoints`). A second
+process, without the failpoint, must leave no restored volume behind and
+every drill done, with the volume drilled and its verdict recorded.
+"""
+
+import signal
+import subprocess
+import sys
+
+from staffeln.db import api_drills
+from staffeln.tests.functional.conductor import base
+from staffeln.tests.functional import db_fixture
+
+load_tests = base.load_tests
+
+STEPS = ('drill_before_restore', 'drill_after_restore', 'drill_after_check',
+         'drill_before_delete', 'drill_after_delete')
+
+
+class TestDrillCrashSafety(base.ConductorTestCase):
+
+    scenarios = [
+        (f'{backend}-{step}', {'backend': backend, 'step': step})
+        for backend in db_fixture.BACKENDS for step in STEPS]
+
+    def setUp(self):
+        super().setUp()
+        # Backups and restores end at the next request: nothing waits.
+        self.sim.cloud.backup_duration = 0
+        self.sim.cloud.restore_duration = 0
+        self.server(self.tenant('acme'), 'web', size=2)
+        self.config = self.write_config(
+            conductor={'run_once_poll_interval': 0,
+                       'create_settle_time': '1s'},
+            drills={'enabled': 'true'})
+
+    def run_once(self, failpoint=None):
+        return subprocess.run(
+            [sys.executable, '-m', 'staffeln.tests.failpoints',
+             failpoint or '-', 'staffeln-manage', '--config-file',
+             self.config, 'run-once'],
+            capture_output=True, text=True, timeout=120)
+
+    def test_killed_then_restarted(self):
+        killed = self.run_once(self.step)
+        self.assertEqual(-signal.SIGKILL, killed.returncode,
+                         killed.stdout + killed.stderr)
+        again = self.run_once()
+        self.assertEqual(0, again.returncode, again.stdout + again.stderr)
+
+        left = [v.id for v in self.sim.cloud.volumes.values()
+                if (v.name or '').startswith('staffeln-drill-')]
+        self.assertEqual([], left)
+        drills = api_drills.open_drills(self.context)
+        self.assertEqual([], drills)
+        [task] = self.tasks()
+        last = api_drills.last_drills(self.context, [task.volume_id])
+        self.assertEqual(api_drills.PASSED, last[task.volume_id].outcome)
+        self.assertEqual(2, last[task.volume_id].size_gb)
