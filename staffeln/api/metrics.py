@@ -61,7 +61,8 @@ def metrics():
     clock = flask.current_app.config['STAFFELN_CLOCK']
     snapshot = api_metrics.snapshot(staffeln_context.get_admin_context(),
                                     metrics_families.DURATION_BUCKETS,
-                                    metrics_families.SIZE_BUCKETS_GB)
+                                    metrics_families.SIZE_BUCKETS_GB,
+                                    metrics_families.DURATION_BUCKETS)
     registry = prom_registry.CollectorRegistry(auto_describe=False)
     registry.register(SnapshotCollector(
         conf, snapshot, clock.now(),

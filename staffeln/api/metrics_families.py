@@ -68,6 +68,8 @@ def families(snap: api_metrics.Snapshot, now: datetime.datetime, conf):
     yield from _histograms(snap)
     yield from _retention_and_digests(snap)
     yield from _quotas(snap)
+    if snap.drills is not None:
+        yield from _drills(snap, conf.metrics.per_volume_series)
 
 
 def _volume_labels(row: api_metrics.VolumeRow) -> list[str]:
@@ -302,3 +304,53 @@ def _quotas(snap):
             family.add_metric([row.project_id], number * scale)
     yield read
     yield from families
+
+
+def _drills(snap, per_volume: bool):
+    drills = snap.drills
+    total = core.CounterMetricFamily(
+        'staffeln_restore_drills',
+        'Restore drills done, by outcome: passed (restored, available, '
+        'the right size), failed, or aborted (stopped before Cinder had '
+        'the restore).', labels=['project', 'outcome'])
+    for (project, outcome), count in sorted(drills.outcomes.items()):
+        total.add_metric([project, outcome], count)
+    yield total
+    yield core.GaugeMetricFamily(
+        'staffeln_restore_drills_in_progress',
+        'Restore drills whose volume is being restored or deleted.',
+        value=drills.open)
+    yield _histogram(
+        'staffeln_restore_drill_rto_seconds',
+        'Time from the restore call to the restored volume being '
+        'available, of passed drills.', drills.rto)
+    failing = core.GaugeMetricFamily(
+        'staffeln_project_drill_failed_volumes',
+        'Volumes of the project whose newest drill failed.',
+        labels=['project'])
+    counts: dict[str, int] = {}
+    for project, outcome, _ in drills.last.values():
+        counts[project] = counts.get(project, 0) + int(
+            outcome == 'failed')
+    for project, count in sorted(counts.items()):
+        failing.add_metric([project], count)
+    yield failing
+    if not per_volume:
+        return
+    when = core.GaugeMetricFamily(
+        'staffeln_volume_last_drill_timestamp_seconds',
+        'When the newest drill of the volume recorded its verdict (Unix '
+        'time); absent while it has none.', labels=VOLUME_LABELS)
+    passed = core.GaugeMetricFamily(
+        'staffeln_volume_last_drill_passed',
+        '1 when the newest drill of the volume passed, 0 when it failed.',
+        labels=VOLUME_LABELS)
+    for row in snap.volumes:
+        last = drills.last.get(row.volume_id)
+        if last is None:
+            continue
+        labels = _volume_labels(row)
+        if last[2] is not None:
+            when.add_metric(labels, last[2].timestamp())
+        passed.add_metric(labels, int(last[1] == 'passed'))
+    yield from (when, passed)

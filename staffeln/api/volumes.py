@@ -4,7 +4,8 @@ protected.
 Each volume shows its protection state (``protected``, ``skipped`` and
 why, ``over_quota``, ``failing``, ``gone``), its policies and when each is
 next due, its newest good backup, and its RPO state (``met``,
-``breached``, ``pending``: see :mod:`staffeln.rules.rpo`). The rules are in
+``breached``, ``pending``: see :mod:`staffeln.rules.rpo`), and its
+newest restore drill (:mod:`staffeln.conductor.drills`). The rules are in
 :mod:`staffeln.policies.volumes`.
 """
 
@@ -16,6 +17,7 @@ from staffeln.api import errors
 from staffeln.api import queries
 from staffeln.api import resource
 from staffeln.api import schemas
+from staffeln.db import api_drills
 from staffeln.db import api_views
 from staffeln.policies import volumes as volume_policies
 from staffeln.rules import protection
@@ -58,7 +60,18 @@ def _rpo(volume, facts, now, margin) -> dict:
                                       volume.created_at))
 
 
-def view(volume, facts: api_views.VolumeFacts, now, margin) -> dict:
+def _last_drill(drill) -> dict | None:
+    if drill is None:
+        return None
+    return {'id': drill.uuid, 'backup_id': drill.backup_id,
+            'status': drill.status, 'outcome': drill.outcome,
+            'reason': drill.reason, 'rto_s': drill.rto_s,
+            'created_at': resource.iso(drill.created_at),
+            'checked_at': resource.iso(drill.checked_at)}
+
+
+def view(volume, facts: api_views.VolumeFacts, now, margin,
+         drill=None) -> dict:
     result = {field: getattr(volume, field) for field in _FIELDS}
     dues = [due for _, due in facts.policies if due is not None]
     result.update(
@@ -68,6 +81,7 @@ def view(volume, facts: api_views.VolumeFacts, now, margin) -> dict:
                   for name, due in facts.policies],
         next_due_at=resource.iso(min(dues)) if dues else None,
         last_backup=_last_backup(facts.last_good),
+        last_drill=_last_drill(drill),
         rpo=_rpo(volume, facts, now, margin),
         created_at=resource.iso(volume.created_at),
         last_seen_at=resource.iso(volume.last_seen_at),
@@ -88,10 +102,13 @@ def list_volumes():
         volume_policies.LIST_ALL_PROJECTS)
     volumes = api_views.volume_page(ctx, query.page, project_id,
                                     query.server_id, query.state)
-    facts = api_views.volume_facts(ctx, [v.id for v in volumes])
+    ids = [v.id for v in volumes]
+    facts = api_views.volume_facts(ctx, ids)
+    drills = api_drills.last_drills(ctx, ids)
     now, margin = resource.now(), _margin()
     return flask.jsonify({'volumes': [
-        view(v, facts[v.id], now, margin) for v in volumes]})
+        view(v, facts[v.id], now, margin, drills.get(v.id))
+        for v in volumes]})
 
 
 @bp.get('/v1/volumes/<volume_id>')
@@ -106,5 +123,6 @@ def get_volume(volume_id: str):
     resource.authorize(volume_policies.GET,
                        {'project_id': volume.project_id}, ctx)
     facts = api_views.volume_facts(ctx, [volume.id])[volume.id]
+    drill = api_drills.last_drills(ctx, [volume.id]).get(volume.id)
     return flask.jsonify({'volume': view(volume, facts, resource.now(),
-                                         _margin())})
+                                         _margin(), drill)})

@@ -14,6 +14,7 @@ from typing import Protocol
 from oslo_log import log as logging
 
 from staffeln.common import clock
+from staffeln.db import api_drills
 from staffeln.db import api_reports
 
 LOG = logging.getLogger(__name__)
@@ -123,6 +124,27 @@ class SkippedLine(VolumeRef):
 
 
 @dataclasses.dataclass
+class DrillLine:
+    """A restore drill whose verdict was recorded in the period."""
+
+    volume_id: str
+    volume_name: str | None
+    backup_id: str
+    outcome: str
+    reason: str | None
+    rto: datetime.timedelta | None
+    checked_at: datetime.datetime | None
+
+    @property
+    def volume(self) -> str:
+        return self.volume_name or self.volume_id
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == 'passed'
+
+
+@dataclasses.dataclass
 class ProblemLine:
     """Problems with a server's backup overrides."""
 
@@ -191,6 +213,7 @@ class Digest:
     skipped: list[SkippedLine] = dataclasses.field(default_factory=list)
     problems: list[ProblemLine] = dataclasses.field(
         default_factory=list)
+    drills: list[DrillLine] = dataclasses.field(default_factory=list)
     #: None until looked up, or when the lookup failed (quota_error says).
     quota: list[QuotaLine] | None = None
     quota_error: str | None = None
@@ -210,7 +233,11 @@ class Digest:
         volumes alone are not news: skipping is what was asked for.
         """
         return bool(self.backups or self.failures or self.deletions
-                    or self.out_of_policy or self.problems)
+                    or self.out_of_policy or self.problems or self.drills)
+
+    @property
+    def failed_drills(self) -> list[DrillLine]:
+        return [line for line in self.drills if line.outcome == 'failed']
 
     @property
     def quota_short(self) -> list[QuotaLine]:
@@ -260,6 +287,15 @@ def collect(context, project_id: str, since: datetime.datetime,
             size_gb=task.size_gb,
             finished_at=clock.as_utc(task.finished_at),
             deleted_at=clock.as_utc(task.deleted_at)))
+    for drill in api_drills.drills_checked(context, since, until,
+                                           project_id):
+        digest.drills.append(DrillLine(
+            volume_id=drill.volume_id, volume_name=drill.volume_name,
+            backup_id=drill.backup_id, outcome=drill.outcome,
+            reason=drill.reason,
+            rto=(None if drill.rto_s is None
+                 else datetime.timedelta(seconds=drill.rto_s)),
+            checked_at=clock.as_utc(drill.checked_at)))
     _collect_volumes(context, digest, until, grace)
     return digest
 

@@ -54,8 +54,9 @@ def collect(context, hook: Hook, since: datetime.datetime,
 
 
 def has_trouble(digests: list[report_content.Digest]) -> bool:
-    """Whether a backup failed or a volume is out of policy."""
-    return any(d.failures or d.out_of_policy for d in digests)
+    """Whether a backup or a drill failed or a volume is out of policy."""
+    return any(d.failures or d.out_of_policy or d.failed_drills
+               for d in digests)
 
 
 def _iso(value: datetime.datetime | None) -> str | None:
@@ -78,6 +79,13 @@ def _project(digest: report_content.Digest) -> dict:
             'last_backup_at': _iso(o.last_backup_at)}
             for o in digest.out_of_policy],
         'deletions': len(digest.deletions),
+        'drills': [{
+            'volume_id': d.volume_id, 'volume_name': d.volume_name,
+            'backup_id': d.backup_id, 'outcome': d.outcome,
+            'reason': d.reason,
+            'rto_seconds': (None if d.rto is None
+                            else d.rto.total_seconds()),
+            'checked_at': _iso(d.checked_at)} for d in digest.drills],
     }
 
 
@@ -93,6 +101,9 @@ def document(delivery_id: str, digests, since, until) -> dict:
             'backups': sum(p['backups'] for p in projects),
             'failures': sum(len(p['failures']) for p in projects),
             'out_of_policy': sum(len(p['out_of_policy']) for p in projects),
+            'drills_failed': sum(
+                1 for p in projects for d in p['drills']
+                if d['outcome'] == 'failed'),
         },
         'projects': projects,
     }
@@ -115,6 +126,12 @@ def slack_text(doc: dict) -> str:
                 f'• project {project["project_id"]}: volume '
                 f'{late["volume_name"] or late["volume_id"]} has no backup '
                 f'since {late["last_backup_at"] or "it was first seen"}')
+        for drill in project['drills']:
+            if drill['outcome'] == 'failed':
+                lines.append(
+                    f'• project {project["project_id"]}: restore drill of '
+                    f'volume {drill["volume_name"] or drill["volume_id"]} '
+                    f'failed: {drill["reason"]}')
     return '\n'.join(lines)
 
 

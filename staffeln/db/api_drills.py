@@ -16,6 +16,7 @@ import uuid as uuidlib
 import sqlalchemy as sa
 
 from staffeln.db.api import context_manager
+from staffeln.db.api import fail_closed
 from staffeln.db.api import retry_on_deadlock
 from staffeln.db import models
 from staffeln.db import states
@@ -110,6 +111,7 @@ def due_volumes(context, now: datetime.datetime, period: datetime.timedelta,
     return list(context.session.scalars(query))
 
 
+@fail_closed
 @context_manager.reader
 def last_drills(context, volume_ids: list[str]
                 ) -> dict[str, models.RestoreDrill]:

@@ -14,6 +14,7 @@ from sqlalchemy.ext import compiler as sa_compiler
 from staffeln.common import clock
 from staffeln.db.api import context_manager
 from staffeln.db.api import fail_closed
+from staffeln.db import api_drills
 from staffeln.db import models
 from staffeln.db import states
 
@@ -103,6 +104,22 @@ class Snapshot:
     quotas: list[QuotaRow] = dataclasses.field(default_factory=list)
     #: Webhook delivery states, by target ('global', 'project:<id>').
     webhooks: list[DigestRow] = dataclasses.field(default_factory=list)
+    drills: 'DrillStats | None' = None
+
+
+@dataclasses.dataclass
+class DrillStats:
+    """What the restore drills found."""
+
+    #: (project, outcome) -> drills with that verdict.
+    outcomes: dict[tuple[str, str], int]
+    #: Drills restoring or deleting their volume now.
+    open: int
+    #: Seconds from the restore call to the volume available, of passed
+    #: drills.
+    rto: Histogram
+    #: volume -> (project, outcome, checked at) of its newest verdict.
+    last: dict[str, tuple[str, str, datetime.datetime]]
 
 
 class _Seconds(sa.sql.expression.FunctionElement):
@@ -149,11 +166,13 @@ def _histogram(session, value, bounds: tuple, *where) -> Histogram:
 @fail_closed
 @context_manager.reader
 def snapshot(context, duration_bounds: tuple = (),
-             size_bounds_gb: tuple = ()) -> Snapshot:
+             size_bounds_gb: tuple = (),
+             rto_bounds: tuple = ()) -> Snapshot:
     """Everything the metrics show, read in one transaction.
 
     The backup durations and sizes are counted in the histogram buckets
-    ``duration_bounds`` (seconds) and ``size_bounds_gb``.
+    ``duration_bounds`` (seconds) and ``size_bounds_gb``, the drills'
+    RTOs in ``rto_bounds`` (seconds).
     """
     session = context.session
     good = (Task.status.in_(SUCCEEDED), Task.started_at.is_not(None),
@@ -185,7 +204,8 @@ def snapshot(context, duration_bounds: tuple = (),
                             r.failures)
                   for r in session.scalars(sa.select(
                       models.WebhookDelivery).order_by(
-                          models.WebhookDelivery.target))])
+                          models.WebhookDelivery.target))],
+        drills=_drills(session, rto_bounds))
 
 
 def _counts(session, columns, *where) -> dict[tuple, int]:
@@ -242,3 +262,23 @@ def _quotas(session) -> list[QuotaRow]:
             for q in session.scalars(
                 sa.select(models.ProjectQuota)
                 .order_by(models.ProjectQuota.project_id))]
+
+
+def _drills(session, rto_bounds: tuple) -> DrillStats:
+    drill = models.RestoreDrill
+    verdicts = (api_drills.PASSED, api_drills.FAILED)
+    newest = (sa.select(sa.func.max(drill.id))
+              .where(drill.outcome.in_(verdicts))
+              .group_by(drill.volume_id))
+    return DrillStats(
+        outcomes=_pairs(session, drill.project_id, drill.outcome,
+                        drill.outcome.is_not(None)),
+        open=session.scalar(sa.select(sa.func.count()).select_from(drill)
+                            .where(drill.status.in_(api_drills.OPEN))),
+        rto=_histogram(session, drill.rto_s, rto_bounds,
+                       drill.outcome == api_drills.PASSED,
+                       drill.rto_s.is_not(None)),
+        last={d.volume_id: (d.project_id, d.outcome,
+                            clock.as_utc(d.checked_at))
+              for d in session.scalars(
+                  sa.select(drill).where(drill.id.in_(newest)))})

@@ -2,6 +2,8 @@
 
 import testscenarios
 
+from staffeln.common import context as staffeln_context
+from staffeln.db import api_drills
 from staffeln.tests.functional.api import rest
 from staffeln.tests.functional import db_fixture
 
@@ -40,6 +42,30 @@ class TestVolumes(rest.RestTestCase):
                           rest.MEMBER_B)['volume']
         self.assertEqual('breached', volume['rpo']['state'])
         self.assertEqual(rest.PROJECT_B, volume['project_id'])
+
+    def test_last_drill(self):
+        ctx = staffeln_context.get_admin_context()
+        drill = api_drills.create_drill(ctx, {
+            'project_id': rest.PROJECT_A, 'volume_id': self.world.vol_a,
+            'backup_id': self.world.incr_a, 'size_gb': 1,
+            'sent_at': rest.NOW}, rest.NOW)
+        api_drills.update_drill(
+            ctx, drill.id, api_drills.REQUESTED, rest.NOW,
+            status=api_drills.DELETING, outcome=api_drills.FAILED,
+            reason='the restored volume is error', checked_at=rest.NOW)
+
+        volume = self.get(f'/v1/volumes/{self.world.vol_a}',
+                          rest.READER_A)['volume']
+        listed = self.get('/v1/volumes', rest.READER_A)['volumes']
+
+        self.assertEqual({
+            'id': drill.uuid, 'backup_id': self.world.incr_a,
+            'status': 'deleting', 'outcome': 'failed',
+            'reason': 'the restored volume is error', 'rto_s': None,
+            'created_at': '2026-03-10T12:00:00+00:00',
+            'checked_at': '2026-03-10T12:00:00+00:00'}, volume['last_drill'])
+        self.assertEqual([volume['last_drill'], None],
+                         [v['last_drill'] for v in listed])
 
     def test_admin_filters_and_sorts(self):
         every = self.get('/v1/volumes?all_projects=true')['volumes']

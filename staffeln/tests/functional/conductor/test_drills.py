@@ -2,6 +2,9 @@
 
 import datetime
 
+from staffeln.conductor import report_content
+from staffeln.conductor import report_render
+from staffeln.conductor import webhook_content
 from staffeln.db import api_drills
 from staffeln.tests.functional.conductor import base
 
@@ -150,3 +153,32 @@ class TestDrills(base.ConductorTestCase):
         mgr.backup_step(self.context)
         self.assertEqual([], self.tasks(status='creating'))
         self.assertEqual(1, len(mgr.drill(self.context)))
+
+    def test_the_digest_and_the_webhook_tell_the_verdicts(self):
+        self.server(self.acme, 'web')
+        start = self.clock.now()
+        mgr = self.make_manager()
+        mgr.run_once(self.context)
+        [task] = self.tasks()
+        self.flags(group='drills', period='1h')
+        self.clock.advance(datetime.timedelta(hours=2))
+        self.sim.cloud.fail_next_restores(task.backup_id)
+        mgr.run_once(self.context)
+
+        digest = report_content.collect(
+            self.context, self.acme.id, start, self.clock.now(),
+            datetime.timedelta(hours=1))
+        text = report_render.Renderer(self.conf).render(
+            digest, report_render.TEXT)
+        self.assertIn(f'volume web-vol0, backup {task.backup_id}: passed, '
+                      f'restored in 1min', text)
+        self.assertIn(f'volume web-vol0, backup {task.backup_id}: failed\n'
+                      f'  reason: the restored volume is error', text)
+        html = report_render.Renderer(self.conf).render(digest)
+        self.assertIn('id="drills"', html)
+        doc = webhook_content.document('d', [digest], start,
+                                       self.clock.now())
+        self.assertEqual(1, doc['summary']['drills_failed'])
+        self.assertEqual(['passed', 'failed'],
+                         [d['outcome'] for d in doc['projects'][0]['drills']])
+        self.assertTrue(webhook_content.has_trouble([digest]))

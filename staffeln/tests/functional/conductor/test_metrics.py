@@ -205,6 +205,39 @@ class TestMetrics(base.ConductorTestCase):
             found, 'staffeln_project_backup_quota_forecast_bytes',
             **project))
 
+    def test_drills_passed_then_failed(self):
+        self.flags(group='drills', enabled=True, period='1h')
+        self.cycle(0)
+        found = self.metrics()
+        project = dict(project=self.acme.id)
+        self.assertEqual(1, value(found, 'staffeln_restore_drills_total',
+                                  outcome='passed', **project))
+        # Cinder's restore takes 60 s; run-once polls every 30 s.
+        self.assertEqual(1, value(
+            found, 'staffeln_restore_drill_rto_seconds_bucket', le='60.0'))
+        self.assertEqual(60, value(
+            found, 'staffeln_restore_drill_rto_seconds_sum'))
+        self.assertEqual(1, value(
+            found, 'staffeln_volume_last_drill_passed', **self.labels()))
+        self.assertEqual(0, value(
+            found, 'staffeln_project_drill_failed_volumes', **project))
+        self.assertEqual(0, value(
+            found, 'staffeln_restore_drills_in_progress'))
+
+        [task] = db_api.list_tasks(self.context, status=states.AVAILABLE)
+        self.sim.cloud.fail_next_restores(task.backup_id)
+        self.cycle(2)
+        found = self.metrics()
+        self.assertEqual(1, value(found, 'staffeln_restore_drills_total',
+                                  outcome='failed', **project))
+        self.assertEqual(1, value(
+            found, 'staffeln_project_drill_failed_volumes', **project))
+        self.assertEqual(0, value(
+            found, 'staffeln_volume_last_drill_passed', **self.labels()))
+        self.assertEqual(self.clock.now().timestamp() // 60, value(
+            found, 'staffeln_volume_last_drill_timestamp_seconds',
+            **self.labels()) // 60)
+
     def test_per_volume_series_can_be_dropped(self):
         self.flags(group='metrics', per_volume_series=False)
         self.cycle(0)
