@@ -42,7 +42,8 @@ class TestContent(base.TestCase):
         self.assertEqual(f'sha256={expected}',
                          delivery.headers['X-Staffeln-Signature'])
         doc = json.loads(delivery.body)
-        self.assertEqual({'backups': 0, 'failures': 1, 'out_of_policy': 1},
+        self.assertEqual({'backups': 0, 'failures': 1, 'out_of_policy': 1,
+                          'drills_failed': 0},
                          doc['summary'])
         self.assertEqual(21600, doc['projects'][0]['out_of_policy'][0][
             'interval_seconds'])
