@@ -158,6 +158,15 @@ def wait_volume(conn: openstack.connection.Connection, volume_id: str,
                                                         'in-use'))
 
 
+def wait_volume_deleted(conn: openstack.connection.Connection,
+                        volume_id: str,
+                        timeout: float = VOLUME_TIMEOUT) -> None:
+    wait_for(_gone(lambda: conn.block_storage.get_volume(volume_id)),
+             lambda v: v is None, what=f'volume {volume_id} deleted',
+             timeout=timeout,
+             failed=lambda v: v.status == 'error_deleting')
+
+
 def wait_server_deleted(conn: openstack.connection.Connection,
                         server_id: str,
                         timeout: float = SERVER_TIMEOUT) -> None:

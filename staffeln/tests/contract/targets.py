@@ -59,6 +59,19 @@ class Target(fixtures.Fixture, metaclass=abc.ABCMeta):
         """An ``available`` volume of the tenant; its id."""
 
     @abc.abstractmethod
+    def wait_volume(self, conn: Connection, volume_id: str,
+                    status: str = 'available') -> Any:
+        """The volume once it has ``status``."""
+
+    @abc.abstractmethod
+    def wait_volume_deleted(self, conn: Connection, volume_id: str) -> None:
+        """Returns once the volume is gone."""
+
+    @abc.abstractmethod
+    def wait_snapshot(self, conn: Connection, snapshot_id: str) -> Any:
+        """The snapshot once it is ``available``."""
+
+    @abc.abstractmethod
     def add_servers(self, tenant: Tenant, names: Sequence[str], *,
                     metadata: Mapping[str, str] | None = None) -> list[str]:
         """``ACTIVE`` servers of the tenant; their ids."""
@@ -175,6 +188,32 @@ class SimTarget(Target):
                         backup_ids: list[str]) -> None:
         """Nothing to do: the simulated cloud goes away with the test."""
 
+    def wait_volume(self, conn: Connection, volume_id: str,
+                    status: str = 'available') -> Any:
+        for _ in range(SIM_MAX_STEPS):
+            volume = conn.block_storage.get_volume(volume_id)
+            if volume.status == status:
+                return volume
+            self.sim.clock.advance(max(self.cloud.restore_duration, 1.0))
+        raise AssertionError(f'volume {volume_id} stuck in {volume.status}')
+
+    def wait_snapshot(self, conn: Connection, snapshot_id: str) -> Any:
+        for _ in range(SIM_MAX_STEPS):
+            snapshot = conn.block_storage.get_snapshot(snapshot_id)
+            if snapshot.status == 'available':
+                return snapshot
+            self.sim.clock.advance(max(self.cloud.snapshot_duration, 1.0))
+        raise AssertionError(f'snapshot {snapshot_id} not available')
+
+    def wait_volume_deleted(self, conn: Connection, volume_id: str) -> None:
+        for _ in range(SIM_MAX_STEPS):
+            try:
+                conn.block_storage.get_volume(volume_id)
+            except openstack.exceptions.NotFoundException:
+                return
+            self._step()
+        raise AssertionError(f'volume {volume_id} not deleted')
+
 
 class RealTarget(Target):
     """The real Keystone, Nova and Cinder on loopback (``realcloud``)."""
@@ -216,6 +255,20 @@ class RealTarget(Target):
 
     def wait_backup_deleted(self, conn: Connection, backup_id: str) -> None:
         realcloud.wait_backup_deleted(conn, backup_id)
+
+    def wait_volume(self, conn: Connection, volume_id: str,
+                    status: str = 'available') -> Any:
+        return realcloud.wait_volume(conn, volume_id, status)
+
+    def wait_volume_deleted(self, conn: Connection, volume_id: str) -> None:
+        realcloud.wait_volume_deleted(conn, volume_id)
+
+    def wait_snapshot(self, conn: Connection, snapshot_id: str) -> Any:
+        return realcloud.wait_for(
+            lambda: conn.block_storage.get_snapshot(snapshot_id),
+            lambda s: s.status == 'available',
+            what=f'snapshot {snapshot_id} available',
+            timeout=realcloud.VOLUME_TIMEOUT)
 
 
 def scenarios() -> list[tuple[str, dict[str, Any]]]:

@@ -31,6 +31,15 @@ GIGABYTES_EXCEEDED = (
 SMALLER_THAN_BACKUP = ('Invalid input received: Volume size 1GB cannot be '
                        'smaller than the backup size 2GB. It must be >= '
                        'backup size.')
+VOLUME_NOT_DELETABLE = (
+    'Invalid volume: Volume status must be available or error or '
+    'error_restoring or error_extending or error_managing and must not be '
+    'migrating, attached, belong to a group, have snapshots, awaiting a '
+    'transfer, or be disassociated from snapshots after volume transfer.')
+GIGABYTES_OVER = (
+    'VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds '
+    'allowed gigabytes quota. Requested {size}G, quota is {limit}G and '
+    '{used}G has been consumed.')
 METADATA_UNEXPECTED = (
     'Invalid input for field/attribute backup. Value: {body!r}. Additional '
     "properties are not allowed ('metadata' was unexpected)")
@@ -253,6 +262,50 @@ class VolumeFromBackupTest(base.ContractTestCase):
         volume = made.json()['volume']
         self.assertEqual((2, 'restored'), (volume['size'], volume['name']))
         self.target.wait_backup(tenant.conn, backup.id)
+
+
+class VolumeDeleteTest(base.ContractTestCase):
+    """What a restore drill relies on to remove the volume it restored."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.tenant = self.target.add_tenant()
+        self.storage = self.tenant.conn.block_storage
+
+    def delete(self, volume_id: str):
+        return self.storage.delete(f'/volumes/{volume_id}',
+                                   microversion='3.64')
+
+    def test_delete_then_gone(self) -> None:
+        volume_id = self.target.add_volume(self.tenant)
+        self.assertEqual(202, self.delete(volume_id).status_code)
+        self.target.wait_volume_deleted(self.tenant.conn, volume_id)
+        gone = self.delete(volume_id)
+        self.assertEqual(404, gone.status_code)
+        self.assertIn(f'Volume {volume_id} could not be found.', gone.text)
+
+    def test_a_volume_with_a_snapshot_is_refused(self) -> None:
+        volume_id = self.target.add_volume(self.tenant)
+        snapshot = self.storage.post('/snapshots', json={'snapshot': {
+            'volume_id': volume_id}}, microversion='3.64').json()['snapshot']
+        refused = self.delete(volume_id)
+        self.assertEqual(400, refused.status_code)
+        self.assertEqual(VOLUME_NOT_DELETABLE,
+                         refused.json()['badRequest']['message'])
+        # Not to leave the snapshot behind on the real cloud.
+        self.target.wait_snapshot(self.tenant.conn, snapshot['id'])
+        self.storage.delete_snapshot(snapshot['id'])
+
+    def test_restore_over_the_volume_quota_is_refused(self) -> None:
+        volume_id = self.target.add_volume(self.tenant, size=2)
+        backup = self.storage.create_backup(volume_id=volume_id)
+        self.target.wait_backup(self.tenant.conn, backup.id)
+        self.target.set_quota(self.tenant.project_id, gigabytes=3)
+        refused = self.storage.post('/volumes', json={'volume': {
+            'backup_id': backup.id}}, microversion='3.47')
+        self.assertEqual(413, refused.status_code, refused.text)
+        self.assertIn(GIGABYTES_OVER.format(size=2, limit=3, used=2),
+                      refused.text)
 
 
 class VolumePaginationTest(base.ContractTestCase):
