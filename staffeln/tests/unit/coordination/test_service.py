@@ -130,3 +130,12 @@ class TestStepList(base.TestCase):
             self.conf.retention.retention_interval.total_seconds(),
             steps[2].interval)
         self.assertIs(manager.retention, steps[2].run)
+
+    def test_drills_run_every_poll_interval(self):
+        manager = mock.Mock(spec=['discover_and_schedule', 'report',
+                                  'drill'])
+        steps = service.leader_steps(self.conf, manager)
+        self.assertEqual(['discovery', 'report', 'drills'],
+                         [s.name for s in steps])
+        self.assertEqual(60, steps[2].interval)
+        self.assertIs(manager.drill, steps[2].run)
