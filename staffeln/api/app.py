@@ -14,7 +14,9 @@ The returned Flask application serves:
 * ``GET /metrics``: Prometheus metrics (no Keystone token; ``[metrics]
   bearer_token`` when set), :mod:`metrics`.
 
-Every answer carries an ``X-OpenStack-Request-Id``.
+Every answer carries an ``X-OpenStack-Request-Id``. A request body over
+``[api] max_request_body_size`` is answered 400 on every path, before
+authentication: :mod:`body_limit`.
 
 The database is whatever :mod:`staffeln.db.api`'s transaction context is
 configured with (``db_api.configure(conf)``, done by the entry points).
@@ -29,6 +31,7 @@ from staffeln.api import auth
 from staffeln.api import authz
 from staffeln.api import backup_hook
 from staffeln.api import backups
+from staffeln.api import body_limit
 from staffeln.api import errors
 from staffeln.api import healthcheck
 from staffeln.api import metrics
@@ -67,7 +70,11 @@ def create_app(conf: cfg.ConfigOpts,
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)
-    app.wsgi_app = request_id.RequestId(dispatcher.DispatcherMiddleware(
-        auth.wrap(app.wsgi_app, conf),
-        {'/healthcheck': healthcheck.Healthcheck(conf)}))
+    body_limit.register(app)
+    flask_app = app.wsgi_app
+    app.wsgi_app = request_id.RequestId(body_limit.BodyLimit(
+        dispatcher.DispatcherMiddleware(
+            auth.wrap(flask_app, conf),
+            {'/healthcheck': healthcheck.Healthcheck(conf)}),
+        flask_app, conf.api.max_request_body_size))
     return app
