@@ -9,8 +9,9 @@ The returned Flask application serves:
   :mod:`versions`;
 * ``/v1/tasks``: the read-only task API (a token), :mod:`tasks`;
 * ``/v1/volumes``, ``/v1/backups``, ``/v1/policies``,
-  ``/v1/projects/{id}/settings``, ``/v1/stats`` and ``/v1/restores``, and
-  the backup records (a token): the REST resources, one blueprint each;
+  ``/v1/projects/{id}/settings``, ``/v1/projects/{id}/webhook``,
+  ``/v1/stats`` and ``/v1/restores``, and the backup records (a token):
+  the REST resources, one blueprint each;
 * ``GET /metrics``: Prometheus metrics (no Keystone token; ``[metrics]
   bearer_token`` when set), :mod:`metrics`.
 
@@ -45,12 +46,13 @@ from staffeln.api import stats
 from staffeln.api import tasks
 from staffeln.api import versions
 from staffeln.api import volumes
+from staffeln.api import webhooks
 from staffeln.cloud import client as cloud_client
 from staffeln.common import clock as staffeln_clock
 
 BLUEPRINTS = (backup_hook.bp, tasks.bp, versions.bp, volumes.bp,
               backups.bp, policies.bp, projects.bp, stats.bp, restores.bp,
-              records.bp, retention.bp, metrics.bp)
+              records.bp, retention.bp, metrics.bp, webhooks.bp)
 
 
 def create_app(conf: cfg.ConfigOpts,

@@ -190,3 +190,33 @@ class TestCli(rest.RestTestCase):
             own['quota_backups_used'], own['quota_backups_limit'],
             own['quota_backup_gigabytes_used'],
             own['quota_backup_gigabytes_limit']))
+
+    def test_member_sets_its_project_s_webhook(self):
+        hook = self.openstack('webhook', 'set', '--url',
+                              'https://chat.example.org/hooks/alpha',
+                              '--secret', 'k3y', '--events', 'all',
+                              '--body-format', 'slack', '-f', 'json')
+        self.assertEqual(
+            ('https://chat.example.org/hooks/alpha', True, 'all', 'slack'),
+            (hook['url'], hook['signed'], hook['events'],
+             hook['body_format']))
+        shown = self.openstack('webhook', 'show', '-f', 'json')
+        self.assertEqual((self.alpha.id, True),
+                         (shown['project_id'], shown['signed']))
+        self.assertNotIn('k3y', json.dumps(shown))
+        bad = self.openstack('webhook', 'set', '--url', 'ftp://x.org/',
+                             check=False)
+        self.assertIn('HTTP 400', bad.stderr)
+        self.assertIn('url must be an http or https URL', bad.stderr)
+        refused = self.openstack('webhook', 'set', '--project',
+                                 self.beta.id, '--url',
+                                 'https://chat.example.org/', check=False)
+        self.assertIn('HTTP 403', refused.stderr)
+        self.openstack('webhook', 'unset')
+        self.assertIsNone(self.openstack('webhook', 'show', '-f',
+                                         'json')['url'])
+        # An admin sets another project's.
+        hook = self.admin('webhook', 'set', '--project', self.beta.id,
+                          '--url', 'http://chat.example.org/beta', '-f',
+                          'json')
+        self.assertEqual(self.beta.id, hook['project_id'])
