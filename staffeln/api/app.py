@@ -9,12 +9,15 @@ The returned Flask application serves:
   :mod:`versions`;
 * ``/v1/tasks``: the read-only task API (a token), :mod:`tasks`;
 * ``/v1/volumes``, ``/v1/backups``, ``/v1/policies``,
-  ``/v1/projects/{id}/settings``, ``/v1/stats`` and ``/v1/restores``, and
-  the backup records (a token): the REST resources, one blueprint each;
+  ``/v1/projects/{id}/settings``, ``/v1/projects/{id}/webhook``,
+  ``/v1/stats`` and ``/v1/restores``, and the backup records (a token):
+  the REST resources, one blueprint each;
 * ``GET /metrics``: Prometheus metrics (no Keystone token; ``[metrics]
   bearer_token`` when set), :mod:`metrics`.
 
-Every answer carries an ``X-OpenStack-Request-Id``.
+Every answer carries an ``X-OpenStack-Request-Id``. A request body over
+``[api] max_request_body_size`` is answered 400 on every path, before
+authentication: :mod:`body_limit`.
 
 The database is whatever :mod:`staffeln.db.api`'s transaction context is
 configured with (``db_api.configure(conf)``, done by the entry points).
@@ -29,6 +32,7 @@ from staffeln.api import auth
 from staffeln.api import authz
 from staffeln.api import backup_hook
 from staffeln.api import backups
+from staffeln.api import body_limit
 from staffeln.api import errors
 from staffeln.api import healthcheck
 from staffeln.api import metrics
@@ -42,12 +46,13 @@ from staffeln.api import stats
 from staffeln.api import tasks
 from staffeln.api import versions
 from staffeln.api import volumes
+from staffeln.api import webhooks
 from staffeln.cloud import client as cloud_client
 from staffeln.common import clock as staffeln_clock
 
 BLUEPRINTS = (backup_hook.bp, tasks.bp, versions.bp, volumes.bp,
               backups.bp, policies.bp, projects.bp, stats.bp, restores.bp,
-              records.bp, retention.bp, metrics.bp)
+              records.bp, retention.bp, metrics.bp, webhooks.bp)
 
 
 def create_app(conf: cfg.ConfigOpts,
@@ -67,7 +72,11 @@ def create_app(conf: cfg.ConfigOpts,
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register(app)
-    app.wsgi_app = request_id.RequestId(dispatcher.DispatcherMiddleware(
-        auth.wrap(app.wsgi_app, conf),
-        {'/healthcheck': healthcheck.Healthcheck(conf)}))
+    body_limit.register(app)
+    flask_app = app.wsgi_app
+    app.wsgi_app = request_id.RequestId(body_limit.BodyLimit(
+        dispatcher.DispatcherMiddleware(
+            auth.wrap(flask_app, conf),
+            {'/healthcheck': healthcheck.Healthcheck(conf)}),
+        flask_app, conf.api.max_request_body_size))
     return app

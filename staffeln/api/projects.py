@@ -37,7 +37,7 @@ def _view(project_id: str, ctx) -> dict:
                 (settings and settings.digest_recipients) or [])}
 
 
-def _check_project(project_id: str) -> str:
+def check_project(project_id: str) -> str:
     if not 0 < len(project_id) <= 64:
         raise errors.BadRequest('a project id has 1 to 64 characters')
     return project_id
@@ -46,7 +46,7 @@ def _check_project(project_id: str) -> str:
 @bp.get('/v1/projects/<project_id>/settings')
 def get_settings(project_id: str):
     ctx = resource.context()
-    project_id = _check_project(project_id)
+    project_id = check_project(project_id)
     resource.authorize(rules.GET, {'project_id': project_id}, ctx)
     return flask.jsonify({'settings': _view(project_id, ctx)})
 
@@ -65,7 +65,7 @@ def _recipients(value) -> list[str]:
 def update_settings(project_id: str):
     """Change any of ``paused``, ``default_policy``, ``digest_recipients``."""
     ctx = resource.context()
-    project_id = _check_project(project_id)
+    project_id = check_project(project_id)
     resource.authorize(rules.UPDATE, {'project_id': project_id}, ctx)
     body = resource.json_body(('paused', 'default_policy',
                                'digest_recipients'))

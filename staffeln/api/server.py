@@ -5,8 +5,10 @@ certificates included) and reads each request whole, with h11, under
 deadlines: ``[api] client_timeout`` for the headers and again for the
 body, ``max_request_body_size`` for the body. Only a complete request is
 handed to one of the ``[api] workers`` threads that run the WSGI
-application, and its answer must come within ``[api] request_timeout``,
-otherwise the client gets 503 (the delete hook then refuses, as it must).
+application (a request whose body is too large is handed over without
+it, to be answered 400, and its connection closed), and its answer must
+come within ``[api] request_timeout``, otherwise the client gets 503 (the
+delete hook then refuses, as it must).
 So neither slow or idle clients nor a database that stopped answering can
 make the server unreachable: the delete hook and ``/healthcheck`` keep
 answering within those bounds.
@@ -25,6 +27,7 @@ import h11
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from staffeln.api import body_limit
 from staffeln.common import exception
 
 LOG = logging.getLogger(__name__)
@@ -81,6 +84,21 @@ class _Reject(Exception):
     def __init__(self, status: int, text: str):
         super().__init__(text)
         self.status = status
+
+
+class _TooLarge(Exception):
+    """A request whose body is larger than the limit: left unread."""
+
+    def __init__(self, request: h11.Request):
+        super().__init__('The request body is too large.')
+        self.request = request
+
+
+def _content_length(request: h11.Request) -> int:
+    for name, value in request.headers:
+        if name == b'content-length':
+            return int(value)   # h11 has checked it is a number
+    return 0
 
 
 class Server:
@@ -170,11 +188,16 @@ class Server:
                 except _Reject as reject:
                     await self._reject(writer, reject)
                     break
+                except _TooLarge as too_large:
+                    await self._refuse_body(conn, reader, writer,
+                                            too_large.request)
+                    break
                 if request is None:
                     break
                 self._busy += 1
                 try:
-                    answer = await self._answer(request, body, writer)
+                    answer = await self._answer(
+                        self._environ(request, body, writer))
                     await self._send(conn, writer, *answer)
                 finally:
                     self._busy -= 1
@@ -202,6 +225,8 @@ class Server:
             return None, b''
         if not isinstance(event, h11.Request):
             raise _Reject(400, 'Malformed request.')
+        if _content_length(event) > limits.max_body:
+            raise _TooLarge(event)
         deadline = loop.time() + limits.client_timeout
         chunks, size = [], 0
         while True:
@@ -212,7 +237,7 @@ class Server:
                 raise _Reject(400, 'Incomplete request body.')
             size += len(part.data)
             if size > limits.max_body:
-                raise _Reject(413, 'The request body is too large.')
+                raise _TooLarge(event)
             chunks.append(part.data)
 
     async def _next_event(self, conn, reader, deadline: float,
@@ -238,9 +263,8 @@ class Server:
                 continue
             conn.receive_data(data)
 
-    async def _answer(self, request: h11.Request, body: bytes, writer):
+    async def _answer(self, environ: dict):
         """Run the application on a worker thread, within the deadline."""
-        environ = self._environ(request, body, writer)
         loop = asyncio.get_running_loop()
         try:
             return await asyncio.wait_for(
@@ -307,19 +331,48 @@ class Server:
                                 else value)
         return environ
 
-    async def _send(self, conn, writer, status: int, headers, body: bytes):
+    async def _send(self, conn, writer, status: int, headers, body: bytes,
+                    close: bool = False):
         headers = [(k, v) for k, v in headers
                    if k.lower() not in ('content-length', 'connection',
                                         'transfer-encoding')]
         headers.append(('Content-Length', str(len(body))))
         headers.append(('Server', 'staffeln-api'))
-        if self._stopping.is_set():
+        if close or self._stopping.is_set():
             headers.append(('Connection', 'close'))
         data = conn.send(h11.Response(status_code=status, headers=headers))
         data += conn.send(h11.Data(data=body)) if body else b''
         data += conn.send(h11.EndOfMessage())
         writer.write(data)
         await asyncio.wait_for(writer.drain(), self.limits.client_timeout)
+
+    async def _refuse_body(self, conn, reader, writer,
+                           request: h11.Request) -> None:
+        """Answer a request whose body is too large, unread, and close.
+
+        The application answers (400, in its error shape), told so by the
+        environment. What the client still sends is then read and dropped
+        for up to ``client_timeout``: closing with unread data would reset
+        the connection, and the client could lose the answer.
+        """
+        environ = self._environ(request, b'', writer)
+        environ[body_limit.TOO_LARGE] = True
+        self._busy += 1
+        try:
+            answer = await self._answer(environ)
+            await self._send(conn, writer, *answer, close=True)
+        finally:
+            self._busy -= 1
+        if writer.can_write_eof():
+            writer.write_eof()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limits.client_timeout
+        while (remaining := deadline - loop.time()) > 0:
+            try:
+                if not await asyncio.wait_for(reader.read(65536), remaining):
+                    break
+            except TimeoutError:
+                break
 
     async def _reject(self, writer, reject: _Reject) -> None:
         """Answer a request that cannot be read, and close."""

@@ -1,11 +1,13 @@
 """``/v1/stats``: per project and overall.
 
 Volumes (protected and skipped), good backups and their gigabytes, tasks
-that failed in the last day, and RPO breaches (volumes whose newest good
-backup is older than their policy promises: :mod:`staffeln.rules.rpo`).
-The statistics of one project also give its Cinder backup quota and its
-use (one call to Cinder; ``null`` when Cinder cannot be asked). The rules
-are in :mod:`staffeln.policies.stats`.
+that failed in the last day, RPO breaches (volumes whose newest good
+backup is older than their policy promises: :mod:`staffeln.rules.rpo`),
+and the use of the Cinder backup quota: ``quota_*``, as the conductor last
+read it (:mod:`staffeln.db.api_quotas`), summed over the projects in the
+total. The statistics of one project also ask Cinder (one call): its
+answer, ``quota`` (``null`` when Cinder cannot be asked), then gives the
+``quota_*`` fields too. The rules are in :mod:`staffeln.policies.stats`.
 """
 
 import datetime
@@ -17,6 +19,7 @@ from oslo_log import log as logging
 from staffeln.api import queries
 from staffeln.api import resource
 from staffeln.common import exception
+from staffeln.db import api_quotas
 from staffeln.db import api_views
 from staffeln.policies import stats as rules
 from staffeln.rules import protection
@@ -26,6 +29,11 @@ LOG = logging.getLogger(__name__)
 bp = flask.Blueprint('stats', __name__)
 
 _DAY = datetime.timedelta(days=1)
+#: Cinder's two backup quotas, by their names in Cinder.
+_QUOTAS = ('backups', 'backup_gigabytes')
+QUOTA_FIELDS = ('quota_backups_used', 'quota_backups_limit',
+                'quota_backup_gigabytes_used', 'quota_backup_gigabytes_limit',
+                'quota_read_at')
 
 
 def _empty() -> dict:
@@ -34,7 +42,54 @@ def _empty() -> dict:
             'rpo_breaches': 0}
 
 
-def compute(ctx, project_id: str | None, now) -> dict:
+def _recorded_use(row) -> dict:
+    """A project's quota use as the conductor last read it (or unknown)."""
+    if row is None or row.read_at is None:
+        return dict.fromkeys(QUOTA_FIELDS)
+    return {'quota_backups_used': row.backups_used,
+            'quota_backups_limit': row.backups_limit,
+            'quota_backup_gigabytes_used': row.gigabytes_used,
+            'quota_backup_gigabytes_limit': row.gigabytes_limit,
+            'quota_read_at': row.read_at}
+
+
+def _live_use(live: dict, now) -> dict:
+    """A project's quota use from Cinder's answer (``quota``)."""
+    use = {'quota_read_at': now}
+    for name in _QUOTAS:
+        use[f'quota_{name}_used'] = (live[name]['in_use']
+                                     + live[name]['reserved'])
+        use[f'quota_{name}_limit'] = live[name]['limit']
+    return use
+
+
+def _total_use(uses: list[dict]) -> dict:
+    """Use summed over the projects whose quota is known.
+
+    A limit is -1 (unlimited) when one project's is; ``quota_read_at`` is
+    the oldest reading summed.
+    """
+    known = [use for use in uses if use['quota_read_at'] is not None]
+    if not known:
+        return dict.fromkeys(QUOTA_FIELDS)
+    total = {'quota_read_at': min(use['quota_read_at'] for use in known)}
+    for name in _QUOTAS:
+        limits = [use[f'quota_{name}_limit'] for use in known]
+        total[f'quota_{name}_used'] = sum(
+            use[f'quota_{name}_used'] or 0 for use in known)
+        total[f'quota_{name}_limit'] = (
+            -1 if any(limit is None or limit < 0 for limit in limits)
+            else sum(limits))
+    return total
+
+
+def _with_times(stats: dict) -> dict:
+    return stats | {'quota_read_at': resource.iso(stats['quota_read_at'])}
+
+
+def compute(ctx, project_id: str | None, now,
+            live_quota: dict | None = None) -> dict:
+    """The statistics; ``live_quota``: Cinder's answer for ``project_id``."""
     per_project = api_views.project_stats(ctx, project_id, now - _DAY)
     margin = protection.Defaults.from_conf(resource.conf()).margin
     for project, _, interval_s, created, newest in api_views.rpo_inputs(
@@ -44,13 +99,21 @@ def compute(ctx, project_id: str | None, now) -> dict:
         if state == rpo.BREACHED:
             stats = per_project.setdefault(project, _empty())
             stats['rpo_breaches'] = stats.get('rpo_breaches', 0) + 1
+    quotas = api_quotas.quotas_of(ctx, project_id)
+    use = {project: _recorded_use(quotas.get(project))
+           for project in set(per_project) | ({project_id} - {None})}
+    if live_quota is not None:
+        use[project_id] = _live_use(live_quota, now)
     total = _empty()
     projects = []
     for project in sorted(per_project):
         stats = _empty() | per_project[project]
-        projects.append({'project_id': project, **stats})
+        projects.append({'project_id': project, **stats,
+                         **_with_times(use[project])})
         for key in total:
             total[key] += stats[key]
+    total |= _with_times(use[project_id] if project_id is not None
+                         else _total_use([use[p] for p in per_project]))
     return {'projects': projects, 'total': total}
 
 
@@ -71,7 +134,8 @@ def get_stats():
     project_id = resource.project_scope(
         queries.scope(flask.request.args), ctx, rules.GET,
         rules.GET_ALL_PROJECTS)
-    stats = compute(ctx, project_id, resource.now())
+    live = quota(project_id) if project_id is not None else None
+    stats = compute(ctx, project_id, resource.now(), live)
     if project_id is not None:
-        stats['quota'] = quota(project_id)
+        stats['quota'] = live
     return flask.jsonify({'stats': stats})

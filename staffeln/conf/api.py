@@ -79,9 +79,11 @@ opts = [
         'max_request_body_size',
         default=65536,
         min=1024,
-        help='Largest request body, in bytes, that staffeln-api reads; '
-             'larger requests are refused with 413. The body of an '
-             'oslo.policy check is a few kilobytes.'),
+        help='Largest request body, in bytes, that staffeln-api reads. '
+             'A larger body is not read: the request is answered 400, in '
+             'the API\'s error shape, whatever its path. The body of an '
+             'oslo.policy check is a few kilobytes, and so is a backup '
+             'record to import.'),
     cfg.StrOpt(
         'auth_strategy',
         default='keystone',

@@ -1,7 +1,8 @@
 """Webhooks beside the email digest: the ``[webhook]`` group.
 
 The global webhook is configured here; a project's own webhook is stored
-in the database (``staffeln-manage project webhook``). Both are POSTed by
+in the database (``staffeln-manage webhook``, or the project's members
+through ``/v1/projects/{id}/webhook``). Both are POSTed by
 the leading conductor after its report step, in the background.
 """
 

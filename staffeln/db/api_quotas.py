@@ -11,6 +11,7 @@ from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from staffeln.db.api import context_manager
+from staffeln.db.api import fail_closed
 from staffeln.db.api import retry_on_deadlock
 from staffeln.db import models
 
@@ -73,3 +74,14 @@ def record_forecasts(context, needs: dict, now: datetime.datetime) -> None:
 def list_quotas(context) -> list[Quota]:
     return list(context.session.scalars(
         sa.select(Quota).order_by(Quota.project_id)))
+
+
+@fail_closed
+@context_manager.reader
+def quotas_of(context, project_id: str | None) -> dict[str, Quota]:
+    """The last known quota of one project (None: of every project)."""
+    query = sa.select(Quota)
+    if project_id is not None:
+        query = query.where(Quota.project_id == project_id)
+    return {quota.project_id: quota
+            for quota in context.session.scalars(query)}

@@ -18,6 +18,7 @@ from staffeln.policies import retention
 from staffeln.policies import stats
 from staffeln.policies import tasks
 from staffeln.policies import volumes
+from staffeln.policies import webhooks
 
 
 def list_rules():
@@ -25,4 +26,4 @@ def list_rules():
                            volumes.list_rules(), backups.list_rules(),
                            protection.list_rules(), projects.list_rules(),
                            stats.list_rules(), restores.list_rules(),
-                           retention.list_rules())
+                           retention.list_rules(), webhooks.list_rules())

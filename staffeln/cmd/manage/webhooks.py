@@ -1,8 +1,7 @@
 """``staffeln-manage webhook``: each project's webhook, and every
 webhook's delivery state."""
 
-import urllib.parse
-
+from staffeln.actions import webhooks as webhook_actions
 from staffeln.cmd.manage import db
 from staffeln.cmd import tables
 from staffeln.common import clock
@@ -42,19 +41,11 @@ def add_parsers(subparsers, conf) -> None:
     listing.set_defaults(func=lambda: do_list(conf))
 
 
-def check_url(url: str) -> str:
-    split = urllib.parse.urlsplit(url)
-    if split.scheme not in ('http', 'https') or not split.hostname:
-        raise exception.InvalidInput(
-            f'the webhook URL must be an http or https URL, not {url!r}')
-    return url
-
-
 def do_set(args) -> int:
-    context = _admin()
-    api_webhooks.set_project_webhook(
-        context, args.project, check_url(args.url), args.secret or None,
-        args.hook_events, args.body_format, clock.utcnow())
+    webhook_actions.set_project_webhook(
+        _admin(), args.project, clock.utcnow(), url=args.url,
+        secret=args.secret or None, events=args.hook_events,
+        body_format=args.body_format)
     print(f'Project {args.project}: webhook {args.url} ({args.hook_events}, '
           f'{args.body_format}, '
           f'{"signed" if args.secret else "unsigned"}).')
@@ -62,7 +53,7 @@ def do_set(args) -> int:
 
 
 def do_unset(args) -> int:
-    if not api_webhooks.delete_project_webhook(_admin(), args.project):
+    if not webhook_actions.remove_project_webhook(_admin(), args.project):
         raise exception.NoSuchObject(
             f'project {args.project} has no webhook')
     print(f'Project {args.project}: no webhook.')

@@ -106,11 +106,15 @@ class RestTestCase(base.TestCase):
         super().setUp()
         self.db = self.useFixture(db_fixture.Database(self.backend))
         self.flags(auth_strategy='noauth', group='api')
+        self.configure()
         self.clock = staffeln_clock.ManualClock(NOW)
         self.api = self.useFixture(api_fixtures.ApiServer(self.conf,
                                                           self.clock))
         self.session = requests.Session()
         self.addCleanup(self.session.close)
+
+    def configure(self):
+        """Set options before the API starts."""
 
     def call(self, method, path, headers=None, **kwargs):
         return self.session.request(method, self.api.url + path,

@@ -3,6 +3,7 @@
 import os
 import re
 
+from staffeln.db import api_quotas
 from staffeln.tests.functional.api import rest
 from staffeln.tests.functional.api import samples
 
@@ -28,10 +29,16 @@ CASES = [
      rest.MEMBER_A, 'settings-update-req', 200),
     ('settings-show', 'GET', f'/v1/projects/{rest.PROJECT_A}/settings',
      rest.READER_A, None, 200),
+    ('webhook-update', 'PATCH', f'/v1/projects/{rest.PROJECT_A}/webhook',
+     rest.MEMBER_A, 'webhook-update-req', 200),
+    ('webhook-show', 'GET', f'/v1/projects/{rest.PROJECT_A}/webhook',
+     rest.READER_A, None, 200),
     ('server-settings-update', 'PATCH', '/v1/servers/{server_a}/settings',
      rest.MEMBER_A, 'server-settings-update-req', 200),
     ('stats-show', 'GET', '/v1/stats?all_projects=true', rest.ADMIN, None,
      200),
+    # No cloud here: "quota" is null, which any sample matches.
+    ('stats-show-project', 'GET', '/v1/stats', rest.READER_A, None, 200),
     ('tasks-list', 'GET', '/v1/tasks', rest.MEMBER_A, None, 200),
     ('retention-preview', 'GET', '/v1/retention/preview?volume_id={vol_a}',
      rest.READER_A, None, 200),
@@ -45,6 +52,12 @@ class TestApiReference(rest.RestTestCase):
     def setUp(self):
         super().setUp()
         self.world = rest.World()
+        # The backup quota of each project, as a conductor reads it.
+        for project, used in ((rest.PROJECT_A, 2), (rest.PROJECT_B, 1)):
+            api_quotas.record_quota(self.world.ctx, project, {
+                'backups': {'limit': 50, 'in_use': used, 'reserved': 0},
+                'backup_gigabytes': {'limit': 1000, 'in_use': 2 * used,
+                                     'reserved': 0}}, rest.NOW - rest.HOUR)
 
     def test_samples_are_what_the_api_answers(self):
         for name, method, path, persona, request, code in CASES:

@@ -95,13 +95,10 @@ class TestBackups(rest.RestTestCase):
         self.refused(400, 'POST', '/v1/backups', rest.MEMBER_A,
                      data=b'{"volume_id": ', headers_json=True)
         self.refused(415, 'POST', '/v1/backups', rest.MEMBER_A, data=b'x')
-        # The server refuses a body over [api] max_request_body_size
-        # before the application sees it: one line, no JSON.
-        huge = self.call('POST', '/v1/backups', rest.MEMBER_A | {
-            'Content-Type': 'application/json'},
-            data=b'{"a": "' + b'x' * 100_000 + b'"}')
-        self.assertEqual(413, huge.status_code)
-        self.assertEqual(1, len(huge.text.strip().splitlines()))
+        # A body over [api] max_request_body_size is not read.
+        self.assertIn('larger than 65536 bytes', self.refused(
+            400, 'POST', '/v1/backups', rest.MEMBER_A, headers_json=True,
+            data=b'{"a": "' + b'x' * 100_000 + b'"}'))
         self.refused(404, 'POST', '/v1/backups', rest.MEMBER_A,
                      json={'volume_id': rest.ids(1, 'f')[0]})
         for query in ('type=diff', 'status=queued', 'since=yesterday',

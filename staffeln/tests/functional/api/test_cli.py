@@ -17,6 +17,7 @@ from keystonemiddleware import auth_token
 from staffeln.cloud import client as cloud_client
 from staffeln.common import context as staffeln_context
 from staffeln.db import api as db_api
+from staffeln.db import api_quotas
 from staffeln.db import states
 from staffeln.tests.functional.api import fixtures as api_fixtures
 from staffeln.tests.functional.api import rest
@@ -168,3 +169,54 @@ class TestCli(rest.RestTestCase):
         self.admin('policy', 'delete', 'hourly')
         stats = self.admin('stats', 'show', '--all-projects', '-f', 'json')
         self.assertEqual((2, 1), (stats['volumes'], stats['backups']))
+
+    def test_stats_show_quota_use(self):
+        ctx = staffeln_context.get_admin_context()
+        for project, used in ((self.alpha.id, 3), (self.beta.id, 1)):
+            api_quotas.record_quota(ctx, project, {
+                'backups': {'limit': 10, 'in_use': used, 'reserved': 0},
+                'backup_gigabytes': {'limit': 100, 'in_use': 2 * used,
+                                     'reserved': 0}}, rest.NOW)
+        every = self.admin('stats', 'show', '--all-projects', '-f', 'json')
+        self.assertEqual((4, 20, 8, 200, rest.NOW.isoformat()), (
+            every['quota_backups_used'], every['quota_backups_limit'],
+            every['quota_backup_gigabytes_used'],
+            every['quota_backup_gigabytes_limit'], every['quota_read_at']))
+        # A member's own statistics ask Cinder.
+        self.sim.cloud.set_quota(self.alpha.id, backups=5,
+                                 backup_gigabytes=50)
+        own = self.openstack('stats', 'show', '-f', 'json')
+        self.assertEqual((1, 5, 2, 50), (
+            own['quota_backups_used'], own['quota_backups_limit'],
+            own['quota_backup_gigabytes_used'],
+            own['quota_backup_gigabytes_limit']))
+
+    def test_member_sets_its_project_s_webhook(self):
+        hook = self.openstack('webhook', 'set', '--url',
+                              'https://chat.example.org/hooks/alpha',
+                              '--secret', 'k3y', '--events', 'all',
+                              '--body-format', 'slack', '-f', 'json')
+        self.assertEqual(
+            ('https://chat.example.org/hooks/alpha', True, 'all', 'slack'),
+            (hook['url'], hook['signed'], hook['events'],
+             hook['body_format']))
+        shown = self.openstack('webhook', 'show', '-f', 'json')
+        self.assertEqual((self.alpha.id, True),
+                         (shown['project_id'], shown['signed']))
+        self.assertNotIn('k3y', json.dumps(shown))
+        bad = self.openstack('webhook', 'set', '--url', 'ftp://x.org/',
+                             check=False)
+        self.assertIn('HTTP 400', bad.stderr)
+        self.assertIn('url must be an http or https URL', bad.stderr)
+        refused = self.openstack('webhook', 'set', '--project',
+                                 self.beta.id, '--url',
+                                 'https://chat.example.org/', check=False)
+        self.assertIn('HTTP 403', refused.stderr)
+        self.openstack('webhook', 'unset')
+        self.assertIsNone(self.openstack('webhook', 'show', '-f',
+                                         'json')['url'])
+        # An admin sets another project's.
+        hook = self.admin('webhook', 'set', '--project', self.beta.id,
+                          '--url', 'http://chat.example.org/beta', '-f',
+                          'json')
+        self.assertEqual(self.beta.id, hook['project_id'])

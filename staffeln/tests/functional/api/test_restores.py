@@ -130,6 +130,14 @@ class TestRestores(rest.RestTestCase):
             {'backups': {'limit': 10, 'in_use': 1, 'reserved': 0},
              'backup_gigabytes': {'limit': 100, 'in_use': 3,
                                   'reserved': 0}}, stats['quota'])
+        # Cinder's answer is the project's quota use, read now.
+        self.assertEqual(
+            {'quota_backups_used': 1, 'quota_backups_limit': 10,
+             'quota_backup_gigabytes_used': 3,
+             'quota_backup_gigabytes_limit': 100,
+             'quota_read_at': self.clock.now().isoformat()},
+            {k: v for k, v in stats['total'].items()
+             if k.startswith('quota_')})
         self.assertNotIn('quota', self.get('/v1/stats?all_projects=true')
                          ['stats'])
 

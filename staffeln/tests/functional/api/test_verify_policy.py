@@ -11,6 +11,7 @@ import dataclasses
 
 from staffeln.api import auth
 from staffeln.db import api_restores
+from staffeln.db import api_webhooks
 from staffeln.tests.functional.api import rest
 
 A = rest.PROJECT_A
@@ -75,6 +76,15 @@ ROUTES = {
     'projects.update_settings': [
         Case('PATCH', f'/v1/projects/{A}/settings',
              (P.PLAIN_A, P.READER_A, P.MEMBER_B), {'paused': True})],
+    'webhooks.get_webhook': [
+        Case('GET', f'/v1/projects/{A}/webhook', (P.PLAIN_A, P.MEMBER_B))],
+    'webhooks.update_webhook': [
+        Case('PATCH', f'/v1/projects/{A}/webhook',
+             (P.PLAIN_A, P.READER_A, P.MEMBER_B),
+             {'url': 'https://hooks.example.org/a'}),
+        Case('PATCH', f'/v1/projects/{A}/webhook',
+             (P.PLAIN_A, P.READER_A, P.MEMBER_B), {'url': None}),
+    ],
     'projects.get_server_settings': [
         Case('GET', '/v1/servers/{server_a}/settings',
              (P.PLAIN_A, P.MEMBER_B))],
@@ -135,6 +145,10 @@ class TestVerifyPolicy(rest.RestTestCase):
         restore_a = api_restores.create_restore(self.world.ctx, {
             'project_id': A, 'backup_id': self.world.full_a,
             'new_volume': True}, rest.NOW)
+        # Project A's webhook, which no refused caller may remove.
+        api_webhooks.set_project_webhook(
+            self.world.ctx, A, 'https://hooks.example.org/kept', 'k',
+            'failures', 'json', rest.NOW)
         self.names = dict(vars(self.world), task_a=task_a,
                           server_a=self.world.server_a,
                           restore_a=restore_a.uuid)
@@ -170,6 +184,8 @@ class TestVerifyPolicy(rest.RestTestCase):
         # Nothing was done on the way.
         settings = self.get(f'/v1/projects/{A}/settings')['settings']
         self.assertFalse(settings['paused'])
+        self.assertEqual('https://hooks.example.org/kept', self.get(
+            f'/v1/projects/{A}/webhook')['webhook']['url'])
         server = self.world.server_a
         settings = self.get(f'/v1/servers/{server}/settings')['settings']
         self.assertFalse(settings['paused'])

@@ -4,10 +4,16 @@ import testscenarios
 
 from staffeln.common import context as staffeln_context
 from staffeln.db import api_drills
+from staffeln.db import api_quotas
 from staffeln.tests.functional.api import rest
 from staffeln.tests.functional import db_fixture
 
 load_tests = testscenarios.load_tests_apply_scenarios
+
+UNKNOWN_QUOTA = dict.fromkeys((
+    'quota_backups_used', 'quota_backups_limit',
+    'quota_backup_gigabytes_used', 'quota_backup_gigabytes_limit',
+    'quota_read_at'))
 
 
 class TestVolumes(rest.RestTestCase):
@@ -124,12 +130,53 @@ class TestVolumes(rest.RestTestCase):
         self.assertEqual({'volumes': 2, 'volumes_protected': 1,
                           'volumes_skipped': 1, 'backups': 2,
                           'backup_gigabytes': 4, 'failures_last_day': 0,
-                          'rpo_breaches': 0}, own['total'])
-        # No cloud to ask here: the quota is unknown, not an error.
+                          'rpo_breaches': 0, **UNKNOWN_QUOTA},
+                         own['total'])
+        # No cloud to ask here and no quota recorded by a conductor: the
+        # quota is unknown, not an error.
         self.assertIsNone(own['quota'])
         every = self.get('/v1/stats?all_projects=true')['stats']
         self.assertEqual(3, every['total']['volumes'])
         self.assertEqual(1, every['total']['rpo_breaches'])
+        self.assertEqual(UNKNOWN_QUOTA, {
+            k: v for k, v in every['total'].items() if k in UNKNOWN_QUOTA})
+
+    def test_stats_give_the_quota_use_the_conductor_read(self):
+        read_at = rest.NOW - rest.HOUR
+        api_quotas.record_quota(self.world.ctx, rest.PROJECT_A, {
+            'backups': {'limit': 10, 'in_use': 2, 'reserved': 1},
+            'backup_gigabytes': {'limit': 100, 'in_use': 4, 'reserved': 0},
+        }, read_at)
+        api_quotas.record_quota(self.world.ctx, rest.PROJECT_B, {
+            'backups': {'limit': 5, 'in_use': 1, 'reserved': 0},
+            'backup_gigabytes': {'limit': -1, 'in_use': 2, 'reserved': 0},
+        }, rest.NOW)
+        # A project without volumes is not among the statistics.
+        api_quotas.record_quota(self.world.ctx, 'eeee', {
+            'backups': {'limit': 50, 'in_use': 40, 'reserved': 0},
+            'backup_gigabytes': {'limit': 500, 'in_use': 400,
+                                 'reserved': 0}}, rest.NOW)
+        every = self.get('/v1/stats?all_projects=true')['stats']
+        a, b = every['projects']
+        self.assertEqual({'quota_backups_used': 3, 'quota_backups_limit': 10,
+                          'quota_backup_gigabytes_used': 4,
+                          'quota_backup_gigabytes_limit': 100,
+                          'quota_read_at': read_at.isoformat()},
+                         {k: a[k] for k in UNKNOWN_QUOTA})
+        self.assertEqual((1, -1), (b['quota_backups_used'],
+                                   b['quota_backup_gigabytes_limit']))
+        # Overall: the use summed; a limit unlimited when one project's
+        # is; read at the oldest reading.
+        self.assertEqual({'quota_backups_used': 4, 'quota_backups_limit': 15,
+                          'quota_backup_gigabytes_used': 6,
+                          'quota_backup_gigabytes_limit': -1,
+                          'quota_read_at': read_at.isoformat()},
+                         {k: every['total'][k] for k in UNKNOWN_QUOTA})
+        # One project's: its own reading, when Cinder cannot be asked.
+        own = self.get('/v1/stats', rest.READER_A)['stats']
+        self.assertIsNone(own['quota'])
+        self.assertEqual(3, own['total']['quota_backups_used'])
+        self.assertEqual(3, own['projects'][0]['quota_backups_used'])
 
     def test_bad_queries(self):
         for path in ('/v1/volumes?limit=-1', '/v1/volumes?limit=0',

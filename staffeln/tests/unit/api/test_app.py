@@ -1,5 +1,6 @@
 """The Flask application with the database replaced: answers and errors."""
 
+import io
 import json
 import os
 from unittest import mock
@@ -139,8 +140,24 @@ class TestHook(AppTestCase):
         status, text = self.check(query_string={'backup_id': ID},
                                   data=b'x' * 2000,
                                   content_type='application/json')
-        self.assertEqual(413, status)
-        self.assertNotEqual('True', text)
+        self.assertEqual(400, status)
+        self.assertEqual('the request body is larger than 1024 bytes '
+                         '([api] max_request_body_size)', text.strip())
+        self.task_status.assert_not_called()
+
+    def test_chunked_body_too_large(self):
+        # No Content-Length: the body is stopped at the limit when read.
+        self.flags(max_request_body_size=1024, group='api')
+        status, text = self.check(
+            query_string={'backup_id': ID},
+            input_stream=io.BytesIO(b'x' * 2000),
+            headers={'Transfer-Encoding': 'chunked',
+                     'Accept': 'application/json'},
+            content_type='application/json')
+        self.assertEqual(400, status)
+        self.assertIn('larger than 1024 bytes',
+                      json.loads(text)['error']['message'])
+        self.task_status.assert_not_called()
 
     def test_other_methods(self):
         client = self.client()
