@@ -17,7 +17,6 @@ from staffeln.api import errors
 from staffeln.api import queries
 from staffeln.api import resource
 from staffeln.api import schemas
-from staffeln.db import api_drills
 from staffeln.db import api_views
 from staffeln.policies import volumes as volume_policies
 from staffeln.rules import protection
@@ -70,8 +69,7 @@ def _last_drill(drill) -> dict | None:
             'checked_at': resource.iso(drill.checked_at)}
 
 
-def view(volume, facts: api_views.VolumeFacts, now, margin,
-         drill=None) -> dict:
+def view(volume, facts: api_views.VolumeFacts, now, margin) -> dict:
     result = {field: getattr(volume, field) for field in _FIELDS}
     dues = [due for _, due in facts.policies if due is not None]
     result.update(
@@ -81,7 +79,7 @@ def view(volume, facts: api_views.VolumeFacts, now, margin,
                   for name, due in facts.policies],
         next_due_at=resource.iso(min(dues)) if dues else None,
         last_backup=_last_backup(facts.last_good),
-        last_drill=_last_drill(drill),
+        last_drill=_last_drill(facts.last_drill),
         rpo=_rpo(volume, facts, now, margin),
         created_at=resource.iso(volume.created_at),
         last_seen_at=resource.iso(volume.last_seen_at),
@@ -102,13 +100,10 @@ def list_volumes():
         volume_policies.LIST_ALL_PROJECTS)
     volumes = api_views.volume_page(ctx, query.page, project_id,
                                     query.server_id, query.state)
-    ids = [v.id for v in volumes]
-    facts = api_views.volume_facts(ctx, ids)
-    drills = api_drills.last_drills(ctx, ids)
+    facts = api_views.volume_facts(ctx, [v.id for v in volumes])
     now, margin = resource.now(), _margin()
     return flask.jsonify({'volumes': [
-        view(v, facts[v.id], now, margin, drills.get(v.id))
-        for v in volumes]})
+        view(v, facts[v.id], now, margin) for v in volumes]})
 
 
 @bp.get('/v1/volumes/<volume_id>')
@@ -123,6 +118,5 @@ def get_volume(volume_id: str):
     resource.authorize(volume_policies.GET,
                        {'project_id': volume.project_id}, ctx)
     facts = api_views.volume_facts(ctx, [volume.id])[volume.id]
-    drill = api_drills.last_drills(ctx, [volume.id]).get(volume.id)
     return flask.jsonify({'volume': view(volume, facts, resource.now(),
-                                         _margin(), drill)})
+                                         _margin())})

@@ -16,7 +16,6 @@ import uuid as uuidlib
 import sqlalchemy as sa
 
 from staffeln.db.api import context_manager
-from staffeln.db.api import fail_closed
 from staffeln.db.api import retry_on_deadlock
 from staffeln.db import models
 from staffeln.db import states
@@ -109,20 +108,6 @@ def due_volumes(context, now: datetime.datetime, period: datetime.timedelta,
                        last.c.at, volume.id)
              .limit(limit))
     return list(context.session.scalars(query))
-
-
-@fail_closed
-@context_manager.reader
-def last_drills(context, volume_ids: list[str]
-                ) -> dict[str, models.RestoreDrill]:
-    """The newest drill of each volume that has one."""
-    if not volume_ids:
-        return {}
-    newest = (sa.select(sa.func.max(Drill.id))
-              .where(Drill.volume_id.in_(volume_ids))
-              .group_by(Drill.volume_id))
-    return {drill.volume_id: drill for drill in context.session.scalars(
-        sa.select(Drill).where(Drill.id.in_(newest)))}
 
 
 @context_manager.reader

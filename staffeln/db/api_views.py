@@ -23,6 +23,7 @@ Volume = models.Volume
 Task = models.BackupTask
 VolumePolicy = models.VolumePolicy
 Policy = models.ProtectionPolicy
+Drill = models.RestoreDrill
 
 #: Task states whose backup was good once: a failure before one of them
 #: is history, a failure after all of them means the volume is failing.
@@ -152,6 +153,8 @@ class VolumeFacts:
     quota: str | None = None
     #: ``[(policy name, next due)]``.
     policies: list = dataclasses.field(default_factory=list)
+    #: The newest restore drill, or None.
+    last_drill: models.RestoreDrill | None = None
 
 
 def _newest(condition):
@@ -179,9 +182,9 @@ def _fact_ids(session, chunk: list[str]) -> dict[str, tuple]:
 def volume_facts(context, volume_ids: list[str]) -> dict[str, VolumeFacts]:
     """Backups, failures and policies of the given volumes.
 
-    Three queries per 500 volumes, whatever the length of their histories:
-    the newest task ids of each kind (grouped), those tasks, and the
-    policies.
+    Four queries per 500 volumes, whatever the length of their
+    histories: the newest task ids of each kind (grouped), those tasks,
+    the policies, and the newest drills.
     """
     facts = {volume_id: VolumeFacts() for volume_id in volume_ids}
     for chunk in _chunks(volume_ids, 500):
@@ -206,6 +209,12 @@ def volume_facts(context, volume_ids: list[str]) -> dict[str, VolumeFacts]:
                 .where(VolumePolicy.volume_id.in_(chunk))
                 .order_by(Policy.name)):
             facts[volume_id].policies.append((name, due))
+        drills = (sa.select(sa.func.max(Drill.id))
+                  .where(Drill.volume_id.in_(chunk))
+                  .group_by(Drill.volume_id))
+        for drill in context.session.scalars(
+                sa.select(Drill).where(Drill.id.in_(drills))):
+            facts[drill.volume_id].last_drill = drill
     return facts
 
 

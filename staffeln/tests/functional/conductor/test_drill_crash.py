@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 from staffeln.db import api_drills
+from staffeln.db import api_views
 from staffeln.tests.functional.conductor import base
 from staffeln.tests.functional import db_fixture
 
@@ -58,6 +59,7 @@ class TestDrillCrashSafety(base.ConductorTestCase):
         drills = api_drills.open_drills(self.context)
         self.assertEqual([], drills)
         [task] = self.tasks()
-        last = api_drills.last_drills(self.context, [task.volume_id])
-        self.assertEqual(api_drills.PASSED, last[task.volume_id].outcome)
-        self.assertEqual(2, last[task.volume_id].size_gb)
+        last = api_views.volume_facts(
+            self.context, [task.volume_id])[task.volume_id].last_drill
+        self.assertEqual(api_drills.PASSED, last.outcome)
+        self.assertEqual(2, last.size_gb)
