@@ -15,8 +15,11 @@ clock follows the simulator's, which only moves when told to.
 """
 
 import argparse
+import cProfile
 import datetime
 import json
+import pstats
+import re
 import resource
 import subprocess
 import sys
@@ -95,6 +98,10 @@ def main():
     parser.add_argument('--page-size', type=int, default=1000)
     parser.add_argument('--start', action='store_true',
                         help='also start every queued backup')
+    parser.add_argument('--profile', action='store_true',
+                        help='profile the starts: Staffeln\'s own CPU '
+                             'time, the time in database commits and in '
+                             'HTTP calls, per start')
     parser.add_argument('--finish', action='store_true',
                         help='also let the backups finish and poll them '
                              '(implies --start)')
@@ -128,11 +135,19 @@ def main():
 
             if args.start:
                 control(info['url'], 'calls/reset', {})
-                t0 = time.monotonic()
+                profiler = cProfile.Profile() if args.profile else None
+                t0, cpu0 = time.monotonic(), time.process_time()
+                if profiler:
+                    profiler.enable()
                 started = mgr.engine.start_queued(context)
+                if profiler:
+                    profiler.disable()
                 elapsed = time.monotonic() - t0
+                cpu = time.process_time() - cpu0
                 report(f'starting {started} backups', _calls(info['url']),
                        elapsed)
+                if profiler:
+                    report_profile(profiler, started, elapsed, cpu)
             if args.finish:
                 control(info['url'], 'clock/advance', {'seconds': 120})
                 staffeln_clock.advance(120)
@@ -148,6 +163,26 @@ def main():
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+#: (label, function-name pattern) of the waits a start is made of.
+_WAITS = (
+    ('database commits', re.compile(r"method 'commit' of 'sqlite3")),
+    ('HTTP calls', re.compile(r'requests/sessions\.py:\d+\(send\)')),
+)
+
+
+def report_profile(profiler, started: int, elapsed: float,
+                   cpu: float) -> None:
+    """Per start: wall time, this process's CPU time, commits, HTTP."""
+    stats = pstats.Stats(profiler)
+    per = 1000.0 / max(started, 1)
+    print(f'per start: {elapsed * per:.1f} ms wall, {cpu * per:.1f} ms '
+          f'CPU of the Staffeln process (profiler overhead included)')
+    for label, pattern in _WAITS:
+        total = sum(row[3] for func, row in stats.stats.items()
+                    if pattern.search(pstats.func_std_string(func)))
+        print(f'  {label}: {total * per:.1f} ms')
 
 
 def _calls(url):

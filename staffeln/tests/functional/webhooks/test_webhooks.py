@@ -100,7 +100,8 @@ class TestGlobalWebhook(WebhookTestCase):
         self.assertTrue(hmac.compare_digest(
             expected, second['X-Staffeln-Signature']))
         doc = json.loads(body)
-        self.assertEqual({'backups': 0, 'failures': 1, 'out_of_policy': 0},
+        self.assertEqual({'backups': 0, 'failures': 1, 'out_of_policy': 0,
+                          'drills_failed': 0},
                          doc['summary'])
         [project] = doc['projects']
         self.assertEqual(self.acme.id, project['project_id'])
