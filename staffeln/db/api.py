@@ -26,11 +26,13 @@ from sqlalchemy import exc as sa_exc
 
 from staffeln.common import exception
 from staffeln.db import models
+from staffeln.db import sqlite
 from staffeln.db import states
 
 LOG = logging.getLogger(__name__)
 
 context_manager = enginefacade.transaction_context()
+context_manager.append_on_engine_create(sqlite.use_wal)
 
 
 def configure(conf) -> None:

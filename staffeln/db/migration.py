@@ -8,6 +8,7 @@ from alembic import migration as alembic_migration
 from alembic import script as alembic_script
 
 from staffeln.db import api as db_api
+from staffeln.db import sqlite
 
 _HERE = os.path.dirname(__file__)
 
@@ -22,8 +23,14 @@ def _config(connection=None) -> alembic_config.Config:
 
 
 def upgrade(revision: str = 'head', engine=None) -> None:
-    """Upgrade the database to ``revision``; harmless when already there."""
+    """Upgrade the database to ``revision``; harmless when already there.
+
+    A SQLite database is put in WAL mode (see :mod:`staffeln.db.sqlite`).
+    """
     engine = engine or db_api.get_engine()
+    if engine.dialect.name == 'sqlite':
+        with engine.connect() as connection:
+            sqlite.set_wal(connection.connection.dbapi_connection)
     with engine.begin() as connection:
         alembic_command.upgrade(_config(connection), revision)
 
