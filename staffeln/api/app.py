@@ -14,7 +14,9 @@ The returned Flask application serves:
 * ``GET /metrics``: Prometheus metrics (no Keystone token; ``[metrics]
   bearer_token`` when set), :mod:`metrics`.
 
-Every answer carries an ``X-OpenStack-Request-Id``.
+Every answer carries an ``X-OpenStack-Request-Id``. The delete hook's
+well-formed checks are answered by :class:`backup_hook.FastPath` before
+Flask, with the same answers.
 
 The database is whatever :mod:`staffeln.db.api`'s transaction context is
 configured with (``db_api.configure(conf)``, done by the entry points).
@@ -70,4 +72,8 @@ def create_app(conf: cfg.ConfigOpts,
     app.wsgi_app = request_id.RequestId(dispatcher.DispatcherMiddleware(
         auth.wrap(app.wsgi_app, conf),
         {'/healthcheck': healthcheck.Healthcheck(conf)}))
+    # The delete hook's common check is answered before all of that.
+    app.wsgi_app = backup_hook.FastPath(
+        app.wsgi_app, app.config['STAFFELN_HOOK'],
+        conf.api.max_request_body_size)
     return app
