@@ -196,6 +196,13 @@ class TestMigrationsWalk(base.TestCase):
                          {c['name'] for c in
                           inspector.get_columns('server_settings')})
 
+    def _check_0009_backup_list_index(self, engine):
+        indexes = {i['name']: i['column_names'] for i in
+                   sa.inspect(engine).get_indexes('backup_tasks')}
+        self.assertEqual(['created_at', 'id'],
+                         indexes['backup_tasks_created_at_id_idx'])
+        self.assertNotIn('backup_tasks_created_at_idx', indexes)
+
     def _check_0008_metrics_webhooks(self, engine):
         inspector = sa.inspect(engine)
         self.assertLessEqual({'project_quotas', 'project_webhooks',
