@@ -45,7 +45,13 @@ class Statement:
         sql, order = self._compile(engine.dialect)
         args = (tuple(params[name] for name in order)
                 if order is not None else params)
-        connection = engine.raw_connection()
+        driver_error = engine.dialect.loaded_dbapi.Error
+        try:
+            # The pool raises the driver's own errors, unwrapped.
+            connection = engine.raw_connection()
+        except driver_error as exc:
+            raise sa_exc.DBAPIError.instance(sql, args, exc,
+                                             driver_error) from exc
         try:
             cursor = connection.cursor()
             try:
@@ -53,10 +59,10 @@ class Statement:
                 row = cursor.fetchone()
             finally:
                 cursor.close()
-        except engine.dialect.loaded_dbapi.Error as exc:
+        except driver_error as exc:
             connection.invalidate(exc)
-            raise sa_exc.DBAPIError.instance(
-                sql, args, exc, engine.dialect.loaded_dbapi.Error) from exc
+            raise sa_exc.DBAPIError.instance(sql, args, exc,
+                                             driver_error) from exc
         finally:
             connection.close()
         return None if row is None else row[0]
