@@ -185,6 +185,29 @@ def start_api(db_url: str, workdir: str, workers: int,
     sys.exit('staffeln-api did not become healthy')
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by ``pid`` and its children (Linux /proc).
+
+    What staffeln-api itself costs per request, whatever else the machine
+    is doing.
+    """
+    pids = [pid]
+    try:
+        with open(f'/proc/{pid}/task/{pid}/children') as f:
+            pids += [int(child) for child in f.read().split()]
+    except OSError:
+        return float('nan')
+    ticks = 0
+    for one in pids:
+        try:
+            with open(f'/proc/{one}/stat') as f:
+                fields = f.read().rpartition(')')[2].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf('SC_CLK_TCK')
+
+
 def cinder_body(backup_id: str, project_id: str, automated: bool) -> str:
     """oslo.policy's form body for ``backup:delete`` of a Cinder backup."""
     stamp = '2026-01-02T03:04:05.000000'
@@ -455,6 +478,7 @@ def main():
               f'{args.pool or "default"}')
         failed = False
         for close in (False, True):
+            cpu = cpu_seconds(api.pid)
             if args.client == 'wrk':
                 result = run_wrk(url, checks, args.duration,
                                  args.connections, args.threads, close,
@@ -469,6 +493,9 @@ def main():
                   f'ms, p99 {result["p99_ms"]:.2f} ms, '
                   f'{result["requests"]} answers {result["statuses"]}, '
                   f'{result.get("wrong", "?")} wrong')
+            used = cpu_seconds(api.pid) - cpu
+            print(f'  staffeln-api CPU: {1000 * used / result["requests"]:.2f}'
+                  f' ms per check')
             if result.get('socket_errors'):
                 print(f'  {result["socket_errors"]}')
             failed |= bool(result.get('wrong')) or any(

@@ -325,6 +325,7 @@ def main():
               f'{args.workers} threads, {args.pool} database connections '
               f'each; client: {args.client}, {args.connections} keep-alive '
               f'connections')
+        cpu = bench_api_hook.cpu_seconds(api.pid)
         if args.client == 'wrk':
             result = run_wrk(url, requests_, args.duration,
                              args.connections, args.threads, workdir)
@@ -334,6 +335,9 @@ def main():
         print(f'  {result["rps"]:.0f} req/s, p50 {result["p50_ms"]:.1f} ms, '
               f'p99 {result["p99_ms"]:.1f} ms, {result["requests"]} answers '
               f'{result["statuses"]}, {result["wrong"]} wrong')
+        used = bench_api_hook.cpu_seconds(api.pid) - cpu
+        print(f'  staffeln-api CPU: {1000 * used / result["requests"]:.2f} '
+              f'ms per request')
         if result['wrong']:
             sys.exit('some answers were wrong or errors')
     finally:
