@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
 """Load-test the delete hook the way Cinder calls it, on loopback.
 
-Seeds a database with ``--rows`` backup tasks (100,000 by default), starts
-``staffeln-api`` (the console script: the production asyncio and h11 server)
-on a free loopback port, and drives ``POST /v1/backup`` with oslo.policy's
+Seeds a database with ``--rows`` backup tasks (100,000 by default) and
+gives the database statistics of them (ANALYZE, as autovacuum would soon
+after such a load), starts ``staffeln-api`` (the console script: the
+production asyncio and h11 server, ``--processes`` processes of
+``--workers`` threads) on a free loopback port, and drives ``POST
+/v1/backup`` with oslo.policy's
 form-encoded body for a Cinder-shaped target: a mix of Staffeln's held
 backups (answered 401 False), released ones and manual ones (200 True). The
 load generator is ``wrk`` (``apt-get install wrk``) or, without it or with
 ``--client python``, a threaded Python client. Two runs are made: keep-alive
 connections, and a new connection per check (``Connection: close``), which is
-what oslo.policy does (one ``requests.post`` per check).
+what oslo.policy does (one ``requests.post`` per check). ``--rate`` paces
+wrk's connections to offer about that many checks a second. Each run also
+reports the CPU staffeln-api itself spent per check.
 
     python tools/bench_api_hook.py                       # SQLite
     python tools/bench_api_hook.py --backend mysql       # a MariaDB database
-    python tools/bench_api_hook.py --backend postgresql
+    python tools/bench_api_hook.py --backend postgresql --processes 2 \
+        --workers 8 [--rate 1500]
 
 MySQL and PostgreSQL databases are created (and dropped) on the servers of
 ``STAFFELN_TEST_MYSQL_URL`` / ``STAFFELN_TEST_POSTGRESQL_URL``, as in the

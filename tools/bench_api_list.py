@@ -3,16 +3,21 @@
 
 Seeds a database with ``--volumes`` volumes (10,000 by default) in
 ``--projects`` projects, ``--history`` good backups of each (daily, 10 by
-default: 100,000 backup tasks) and their policy, starts
-``staffeln-api`` (the console script) on a free loopback port with the
+default: 100,000 backup tasks) and their policy, gives the database
+statistics of them (ANALYZE), starts ``staffeln-api`` (the console script,
+``--processes`` processes of ``--workers`` threads) on a free loopback port
+with the
 header-trusting ``noauth`` strategy (token validation is keystonemiddleware's
 cost, not Staffeln's) and a pool of ``--pool`` database connections, and
 drives ``GET /v1/volumes`` pages (``limit=100``, markers spread over the
 whole listing, a project's own and ``all_projects``) and ``GET /v1/backups``
-from ``--connections`` keep-alive connections of a threaded Python client.
-Every answer must be a full page with status 200, or the run fails.
+from ``--connections`` keep-alive connections of ``wrk`` (``apt-get install
+wrk``) or, without it or with ``--client python``, a threaded Python client.
+Every answer must be a full page with status 200, or the run fails. The run
+also reports the CPU staffeln-api itself spent per request.
 
-    python tools/bench_api_list.py --backend postgresql
+    python tools/bench_api_list.py --backend postgresql --processes 2 \
+        --workers 8 --pool 8
 
 Databases are created (and dropped) as by ``tools/bench_api_hook.py``.
 """
