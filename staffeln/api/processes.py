@@ -54,6 +54,9 @@ class Supervisor:
     def _spawn(self) -> None:
         pid = os.fork()
         if pid == 0:
+            # Until the child has its own handlers, the parent's stop()
+            # must not reach the other children from here.
+            self.children = {}
             _child(self.server)
         self.children[pid] = time.monotonic()
         if self.stopping:  # stopped while it was being forked
