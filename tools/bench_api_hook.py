@@ -1,19 +1,25 @@
 #!/usr/bin/env python3
 """Load-test the delete hook the way Cinder calls it, on loopback.
 
-Seeds a database with ``--rows`` backup tasks (100,000 by default), starts
-``staffeln-api`` (the console script: the production asyncio and h11 server)
-on a free loopback port, and drives ``POST /v1/backup`` with oslo.policy's
+Seeds a database with ``--rows`` backup tasks (100,000 by default) and
+gives the database statistics of them (ANALYZE, as autovacuum would soon
+after such a load), starts ``staffeln-api`` (the console script: the
+production asyncio and h11 server, ``--processes`` processes of
+``--workers`` threads) on a free loopback port, and drives ``POST
+/v1/backup`` with oslo.policy's
 form-encoded body for a Cinder-shaped target: a mix of Staffeln's held
 backups (answered 401 False), released ones and manual ones (200 True). The
 load generator is ``wrk`` (``apt-get install wrk``) or, without it or with
 ``--client python``, a threaded Python client. Two runs are made: keep-alive
 connections, and a new connection per check (``Connection: close``), which is
-what oslo.policy does (one ``requests.post`` per check).
+what oslo.policy does (one ``requests.post`` per check). ``--rate`` paces
+wrk's connections to offer about that many checks a second. Each run also
+reports the CPU staffeln-api itself spent per check.
 
     python tools/bench_api_hook.py                       # SQLite
     python tools/bench_api_hook.py --backend mysql       # a MariaDB database
-    python tools/bench_api_hook.py --backend postgresql
+    python tools/bench_api_hook.py --backend postgresql --processes 2 \
+        --workers 8 [--rate 1500]
 
 MySQL and PostgreSQL databases are created (and dropped) on the servers of
 ``STAFFELN_TEST_MYSQL_URL`` / ``STAFFELN_TEST_POSTGRESQL_URL``, as in the
@@ -118,6 +124,21 @@ class Database:
                 conn.execute(table.insert(), batch)
         return backups
 
+    def analyze(self):
+        """Give the query planner statistics of the seeded tables.
+
+        A table bulk-loaded a moment ago has none: PostgreSQL's autovacuum
+        or MariaDB's persistent statistics would compute them within a
+        minute or so; until then plans can scan whole tables.
+        """
+        tables = ('backup_tasks', 'volumes', 'volume_policies',
+                  'stray_backups')
+        with self.engine.begin() as conn:
+            if self.backend == 'mysql':
+                conn.execute(sa.text(f'ANALYZE TABLE {", ".join(tables)}'))
+            else:
+                conn.execute(sa.text('ANALYZE'))
+
     def close(self):
         self.engine.dispose()
         if self.name:
@@ -141,15 +162,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_api(db_url: str, workdir: str, workers: int):
+def start_api(db_url: str, workdir: str, workers: int,
+              processes: int = 1, pool: int | None = None):
     port = free_port()
     config = os.path.join(workdir, 'staffeln.conf')
     with open(config, 'w') as f:
         f.write(f'[DEFAULT]\nstate_path = {workdir}\n'
                 f'log_file = {workdir}/staffeln-api.log\n'
                 f'[database]\nconnection = {db_url}\n'
+                + (f'max_pool_size = {pool}\nmax_overflow = 0\n'
+                   if pool else '') +
                 f'[api]\nhost = 127.0.0.1\nport = {port}\n'
-                f'workers = {workers}\n')
+                f'workers = {workers}\nprocesses = {processes}\n')
     api = shutil.which('staffeln-api') or os.path.join(
         os.path.dirname(sys.executable), 'staffeln-api')
     process = subprocess.Popen([api, '--config-file', config])
@@ -165,6 +189,29 @@ def start_api(db_url: str, workdir: str, workers: int):
             time.sleep(0.2)
     process.kill()
     sys.exit('staffeln-api did not become healthy')
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by ``pid`` and its children (Linux /proc).
+
+    What staffeln-api itself costs per request, whatever else the machine
+    is doing.
+    """
+    pids = [pid]
+    try:
+        with open(f'/proc/{pid}/task/{pid}/children') as f:
+            pids += [int(child) for child in f.read().split()]
+    except OSError:
+        return float('nan')
+    ticks = 0
+    for one in pids:
+        try:
+            with open(f'/proc/{one}/stat') as f:
+                fields = f.read().rpartition(')')[2].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf('SC_CLK_TCK')
 
 
 def cinder_body(backup_id: str, project_id: str, automated: bool) -> str:
@@ -258,6 +305,8 @@ function request()
   return requests[counter]
 end
 
+%(delay)s
+
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
 end
@@ -291,10 +340,14 @@ def _lua_string(text: str) -> str:
     return '"' + text.replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
-def run_wrk(url, checks, seconds, connections, threads, close, workdir):
+def run_wrk(url, checks, seconds, connections, threads, close, workdir,
+            rate=None):
     script = os.path.join(workdir, f'hook-{int(close)}.lua')
     with open(script, 'w') as f:
         f.write(WRK_SCRIPT % {
+            'delay': (f'function delay()\n  return '
+                      f'{1000 * connections / rate:.3f}\nend'
+                      if rate else ''),
             'checks': ',\n'.join(f'{{{_lua_string(p)}, {_lua_string(b)}}}'
                                  for p, b, _ in checks),
             'expected': ', '.join(str(e) for _, _, e in checks),
@@ -388,7 +441,20 @@ def main():
     parser.add_argument('--threads', type=int, default=2,
                         help='wrk threads')
     parser.add_argument('--workers', type=int, default=16,
-                        help='[api] workers of staffeln-api')
+                        help='[api] workers (threads) of each staffeln-api '
+                             'process')
+    parser.add_argument('--processes', type=int, default=1,
+                        help='[api] processes of staffeln-api')
+    parser.add_argument('--pool', type=int,
+                        help='[database] max_pool_size of each process '
+                             '(with max_overflow 0); oslo.db\'s default '
+                             'without it')
+    parser.add_argument('--rate', type=int,
+                        help='with wrk: pace each connection so that all '
+                             'of them offer about this many checks a second '
+                             '(the rate reached is reported), instead of '
+                             'sending the next check as soon as an answer '
+                             'comes')
     parser.add_argument('--checks', type=int, default=2000,
                         help='distinct checks cycled through')
     parser.add_argument('--client', choices=('wrk', 'python'),
@@ -403,21 +469,26 @@ def main():
     try:
         started = time.monotonic()
         backups = db.seed(args.rows, rng)
+        db.analyze()
         print(f'seeded {len(backups)} backup tasks on {args.backend} in '
               f'{time.monotonic() - started:.1f} s')
-        api, url = start_api(db.url, workdir, args.workers)
+        api, url = start_api(db.url, workdir, args.workers, args.processes,
+                             args.pool)
         checks = build_checks(backups, args.checks, rng)
         load = ', '.join(f'{v:.1f}' for v in os.getloadavg())
         print(f'machine: {os.cpu_count()} CPUs '
               f'({platform.processor() or platform.machine()}), load '
               f'average {load}, Python {platform.python_version()}; '
-              f'client: {args.client}; staffeln-api: {args.workers} threads')
+              f'client: {args.client}; staffeln-api: {args.processes} '
+              f'process(es) of {args.workers} threads, database pool '
+              f'{args.pool or "default"}')
         failed = False
         for close in (False, True):
+            cpu = cpu_seconds(api.pid)
             if args.client == 'wrk':
                 result = run_wrk(url, checks, args.duration,
                                  args.connections, args.threads, close,
-                                 workdir)
+                                 workdir, args.rate)
             else:
                 result = run_python(url, checks, args.duration,
                                     args.connections, close)
@@ -428,6 +499,9 @@ def main():
                   f'ms, p99 {result["p99_ms"]:.2f} ms, '
                   f'{result["requests"]} answers {result["statuses"]}, '
                   f'{result.get("wrong", "?")} wrong')
+            used = cpu_seconds(api.pid) - cpu
+            print(f'  staffeln-api CPU: {1000 * used / result["requests"]:.2f}'
+                  f' ms per check')
             if result.get('socket_errors'):
                 print(f'  {result["socket_errors"]}')
             failed |= bool(result.get('wrong')) or any(

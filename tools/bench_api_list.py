@@ -3,16 +3,21 @@
 
 Seeds a database with ``--volumes`` volumes (10,000 by default) in
 ``--projects`` projects, ``--history`` good backups of each (daily, 10 by
-default: 100,000 backup tasks) and their policy, starts
-``staffeln-api`` (the console script) on a free loopback port with the
+default: 100,000 backup tasks) and their policy, gives the database
+statistics of them (ANALYZE), starts ``staffeln-api`` (the console script,
+``--processes`` processes of ``--workers`` threads) on a free loopback port
+with the
 header-trusting ``noauth`` strategy (token validation is keystonemiddleware's
 cost, not Staffeln's) and a pool of ``--pool`` database connections, and
 drives ``GET /v1/volumes`` pages (``limit=100``, markers spread over the
 whole listing, a project's own and ``all_projects``) and ``GET /v1/backups``
-from ``--connections`` keep-alive connections of a threaded Python client.
-Every answer must be a full page with status 200, or the run fails.
+from ``--connections`` keep-alive connections of ``wrk`` (``apt-get install
+wrk``) or, without it or with ``--client python``, a threaded Python client.
+Every answer must be a full page with status 200, or the run fails. The run
+also reports the CPU staffeln-api itself spent per request.
 
-    python tools/bench_api_list.py --backend postgresql
+    python tools/bench_api_list.py --backend postgresql --processes 2 \
+        --workers 8 --pool 8
 
 Databases are created (and dropped) as by ``tools/bench_api_hook.py``.
 """
@@ -100,7 +105,8 @@ def seed(db, volumes: int, projects: int, history: int,
     return by_project
 
 
-def start_api(db_url: str, workdir: str, workers: int, pool: int):
+def start_api(db_url: str, workdir: str, workers: int, pool: int,
+              processes: int = 1):
     port = bench_api_hook.free_port()
     config = os.path.join(workdir, 'staffeln.conf')
     with open(config, 'w') as f:
@@ -109,7 +115,8 @@ def start_api(db_url: str, workdir: str, workers: int, pool: int):
                 f'[database]\nconnection = {db_url}\n'
                 f'max_pool_size = {pool}\nmax_overflow = 0\n'
                 f'[api]\nhost = 127.0.0.1\nport = {port}\n'
-                f'workers = {workers}\nauth_strategy = noauth\n')
+                f'workers = {workers}\nprocesses = {processes}\n'
+                f'auth_strategy = noauth\n')
     api = shutil.which('staffeln-api') or os.path.join(
         os.path.dirname(sys.executable), 'staffeln-api')
     process = subprocess.Popen([api, '--config-file', config])
@@ -148,6 +155,84 @@ def build_requests(by_project, count: int, rng) -> list:
             found.append(('/v1/backups?all_projects=true&limit=100',
                           ADMIN, 100))
     return found
+
+
+# Every answer must be 200 with a full page: its items are counted by a
+# key each item has once ("rpo" for volumes, "depth" for backups).
+WRK_SCRIPT = """
+local pages = {%(pages)s}
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  requests = {}
+  for i, page in ipairs(pages) do
+    requests[i] = wrk.format("GET", page[1], page[2])
+  end
+  counter = math.random(#requests) - 1
+  wrong = 0
+end
+
+function request()
+  counter = counter %% #requests + 1
+  return requests[counter]
+end
+
+function response(status, headers, body)
+  local _, volumes = string.gsub(body, '"rpo":', '')
+  local _, backups = string.gsub(body, '"depth":', '')
+  local items = volumes + backups
+  if status ~= 200 or (items ~= 100 and items ~= 50) then
+    wrong = wrong + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do
+    total = total + thread:get("wrong")
+  end
+  io.write(string.format("WRONG %%d\\n", total))
+  io.write(string.format("PCT50 %%d\\nPCT99 %%d\\n",
+                         latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def run_wrk(url, requests_, seconds, connections, threads, workdir):
+    lua = bench_api_hook._lua_string
+    for _, _, expected in requests_:
+        if expected not in (50, 100):
+            sys.exit('with wrk, every page must have 50 or 100 items')
+    script = os.path.join(workdir, 'list.lua')
+    with open(script, 'w') as f:
+        f.write(WRK_SCRIPT % {'pages': ',\n'.join(
+            f'{{{lua(path)}, {{'
+            + ', '.join(f'[{lua(k)}] = {lua(v)}' for k, v in headers.items())
+            + '}}' for path, headers, _ in requests_)})
+    command = ['wrk', f'-t{threads}', f'-c{connections}', f'-d{seconds}s',
+               '--latency', '-s', script, url]
+    output = subprocess.run(command, capture_output=True, text=True,
+                            check=True).stdout
+    result = {'command': ' '.join(command[:-3] + ['list.lua', url]),
+              'statuses': {}}
+    for line in output.splitlines():
+        words = line.split()
+        if line.startswith('Requests/sec:'):
+            result['rps'] = float(words[1])
+        elif 'requests in' in line:
+            result['requests'] = int(words[0])
+        elif words[:1] == ['WRONG']:
+            result['wrong'] = int(words[1])
+        elif words[:1] == ['PCT50']:
+            result['p50_ms'] = int(words[1]) / 1000
+        elif words[:1] == ['PCT99']:
+            result['p99_ms'] = int(words[1]) / 1000
+    result['statuses'] = {'checked': result.get('requests', 0)}
+    return result
 
 
 def run(url, requests_, seconds, connections):
@@ -190,7 +275,9 @@ def run(url, requests_, seconds, connections):
         thread.join()
     elapsed = time.monotonic() - started
     latencies.sort()
-    return {'rps': len(latencies) / elapsed,
+    return {'command': f'python threaded client, {connections} '
+                       f'connections',
+            'rps': len(latencies) / elapsed,
             'p50_ms': latencies[len(latencies) // 2] * 1000,
             'p99_ms': latencies[int(len(latencies) * 0.99)] * 1000,
             'statuses': dict(statuses), 'wrong': wrong[0],
@@ -211,6 +298,12 @@ def main():
                         help='[api] workers (threads) of staffeln-api')
     parser.add_argument('--pool', type=int, default=16,
                         help='[database] max_pool_size of staffeln-api')
+    parser.add_argument('--processes', type=int, default=1,
+                        help='[api] processes of staffeln-api')
+    parser.add_argument('--client', choices=('wrk', 'python'),
+                        default='wrk' if shutil.which('wrk') else 'python')
+    parser.add_argument('--threads', type=int, default=2,
+                        help='wrk threads')
     parser.add_argument('--seed', type=int, default=1)
     args = parser.parse_args()
 
@@ -222,22 +315,34 @@ def main():
         started = time.monotonic()
         by_project = seed(db, args.volumes, args.projects, args.history,
                           rng)
+        db.analyze()
         print(f'seeded {args.volumes} volumes in {args.projects} projects, '
               f'{args.history} backups each, on {args.backend} in '
               f'{time.monotonic() - started:.1f} s')
-        api, url = start_api(db.url, workdir, args.workers, args.pool)
+        api, url = start_api(db.url, workdir, args.workers, args.pool,
+                             args.processes)
         requests_ = build_requests(by_project, 2000, rng)
         load = ', '.join(f'{v:.1f}' for v in os.getloadavg())
         print(f'machine: {os.cpu_count()} CPUs '
               f'({platform.processor() or platform.machine()}), load '
               f'average {load}, Python {platform.python_version()}; '
-              f'staffeln-api: {args.workers} threads, {args.pool} database '
-              f'connections; client: {args.connections} keep-alive '
+              f'staffeln-api: {args.processes} process(es) of '
+              f'{args.workers} threads, {args.pool} database connections '
+              f'each; client: {args.client}, {args.connections} keep-alive '
               f'connections')
-        result = run(url, requests_, args.duration, args.connections)
+        cpu = bench_api_hook.cpu_seconds(api.pid)
+        if args.client == 'wrk':
+            result = run_wrk(url, requests_, args.duration,
+                             args.connections, args.threads, workdir)
+        else:
+            result = run(url, requests_, args.duration, args.connections)
+        print(f'  {result["command"]}')
         print(f'  {result["rps"]:.0f} req/s, p50 {result["p50_ms"]:.1f} ms, '
               f'p99 {result["p99_ms"]:.1f} ms, {result["requests"]} answers '
               f'{result["statuses"]}, {result["wrong"]} wrong')
+        used = bench_api_hook.cpu_seconds(api.pid) - cpu
+        print(f'  staffeln-api CPU: {1000 * used / result["requests"]:.2f} '
+              f'ms per request')
         if result['wrong']:
             sys.exit('some answers were wrong or errors')
     finally:

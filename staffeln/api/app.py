@@ -17,7 +17,9 @@ The returned Flask application serves:
 
 Every answer carries an ``X-OpenStack-Request-Id``. A request body over
 ``[api] max_request_body_size`` is answered 400 on every path, before
-authentication: :mod:`body_limit`.
+authentication: :mod:`body_limit`. The delete hook's well-formed checks
+are answered by :class:`backup_hook.FastPath` before all of that, with the
+same answers.
 
 The database is whatever :mod:`staffeln.db.api`'s transaction context is
 configured with (``db_api.configure(conf)``, done by the entry points).
@@ -79,4 +81,8 @@ def create_app(conf: cfg.ConfigOpts,
             auth.wrap(flask_app, conf),
             {'/healthcheck': healthcheck.Healthcheck(conf)}),
         flask_app, conf.api.max_request_body_size))
+    # The delete hook's common check is answered before all of that.
+    app.wsgi_app = backup_hook.FastPath(
+        app.wsgi_app, app.config['STAFFELN_HOOK'],
+        conf.api.max_request_body_size)
     return app

@@ -98,9 +98,8 @@ def list_volumes():
     project_id = resource.project_scope(
         query.scope, ctx, volume_policies.LIST,
         volume_policies.LIST_ALL_PROJECTS)
-    volumes = api_views.volume_page(ctx, query.page, project_id,
-                                    query.server_id, query.state)
-    facts = api_views.volume_facts(ctx, [v.id for v in volumes])
+    volumes, facts = api_views.volume_listing(
+        ctx, query.page, project_id, query.server_id, query.state)
     now, margin = resource.now(), _margin()
     return flask.jsonify({'volumes': [
         view(v, facts[v.id], now, margin) for v in volumes]})

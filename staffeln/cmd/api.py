@@ -2,8 +2,10 @@
 
 ``staffeln-api --config-file /etc/staffeln/staffeln.conf`` listens on
 ``[api] host:port``: an asyncio server reads each request whole, then runs
-it on one of ``[api] workers`` threads (see :mod:`staffeln.api.server`);
-HTTPS when ``[api] ssl_cert_file`` is set. SIGTERM or SIGINT stops it
+it on one of ``[api] workers`` threads (see :mod:`staffeln.api.server`),
+in each of ``[api] processes`` processes that share the listening socket
+(see :mod:`staffeln.api.processes`); HTTPS when ``[api] ssl_cert_file`` is
+set. SIGTERM or SIGINT stops it
 cleanly. A configuration it cannot use is reported in one line on stderr,
 with exit code 2; a port it cannot listen on, with exit code 1.
 """
@@ -16,6 +18,7 @@ import threading
 from oslo_log import log as logging
 
 from staffeln.api import app as api_app
+from staffeln.api import processes as api_processes
 from staffeln.api import server as api_server
 from staffeln.cmd import prepare
 from staffeln.common import exception
@@ -100,14 +103,28 @@ def main(argv: list[str] | None = None) -> int:
                f'{" ".join(str(exc).split())}')
         return EXIT_SERVE
 
+    processes = conf.api.processes
+    LOG.info('staffeln-api serving on %s with %d threads in each of %d '
+             'processes', server.url, conf.api.workers, processes)
+    if processes > 1:
+        supervisor = api_processes.Supervisor(server, processes)
+
+        def stop_all(signum, frame):
+            LOG.info('Stopping on signal %s', signal.Signals(signum).name)
+            supervisor.stop()
+
+        signal.signal(signal.SIGTERM, stop_all)
+        signal.signal(signal.SIGINT, stop_all)
+        code = supervisor.run()
+        LOG.info('staffeln-api stopped')
+        return code
+
     def stop(signum, frame):
         LOG.info('Stopping on signal %s', signal.Signals(signum).name)
         threading.Thread(target=server.stop, name='stop').start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    LOG.info('staffeln-api serving on %s with %d threads', server.url,
-             conf.api.workers)
     server.serve()
     LOG.info('staffeln-api stopped')
     return 0

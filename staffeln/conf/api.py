@@ -29,6 +29,20 @@ opts = [
              'connection, so keep it within the database pool '
              '(max_pool_size plus max_overflow of [database]).'),
     cfg.IntOpt(
+        'processes',
+        default=1,
+        min=1,
+        max=64,
+        help='Number of processes of the staffeln-api command that answer '
+             'requests, all on the same listening socket, each with its own '
+             'workers threads and its own database pool. One Python process '
+             'computes on one CPU at a time, so set it to the number of CPUs '
+             'staffeln-api may use when the delete hook must answer more '
+             'than about a thousand checks a second. The database then sees '
+             'up to processes times (max_pool_size plus max_overflow) '
+             'connections. Under another WSGI server (uwsgi, gunicorn), that '
+             'server\'s own setting counts instead.'),
+    cfg.IntOpt(
         'backlog',
         default=128,
         min=1,

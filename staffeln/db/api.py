@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from staffeln.common import exception
+from staffeln.db import fast_read
 from staffeln.db import models
 from staffeln.db import sqlite
 from staffeln.db import states
@@ -37,7 +38,10 @@ context_manager.append_on_engine_create(sqlite.use_wal)
 
 def configure(conf) -> None:
     """Point the transaction context at ``[database]`` of ``conf``."""
-    context_manager.configure(**dict(conf.database.items()))
+    # Threads, not greenthreads: no sleep(0) each time a connection is
+    # returned to the pool.
+    context_manager.configure(thread_checkin=False,
+                              **dict(conf.database.items()))
 
 
 def get_engine():
@@ -407,15 +411,19 @@ def fail_closed(func):
     return wrapper
 
 
-# The delete hook's query is on a plain connection, without an ORM session:
-# it is the hot path (a few hundred microseconds saved per check).
+# The delete hook's query runs on a pooled driver connection, without a
+# session or a Core transaction: it is the hot path (about 0.3 ms of CPU
+# saved per check).
+_TASK_STATUS = fast_read.Statement(
+    sa.select(models.BackupTask.status)
+    .where(models.BackupTask.backup_id == sa.bindparam('backup_id')))
+
+
 @fail_closed
-@context_manager.reader.connection
 def task_status(context, backup_id: str) -> str | None:
     """Status of the task that made ``backup_id``; None without one."""
-    return context.connection.scalar(
-        sa.select(models.BackupTask.status)
-        .where(models.BackupTask.backup_id == backup_id))
+    return _TASK_STATUS.scalar(context_manager.reader.get_engine(),
+                               backup_id=backup_id)
 
 
 @fail_closed

@@ -3,7 +3,8 @@
 A page is one query for its rows (keyset pagination: the marker is the last
 row of the previous page, never an offset) and a constant number of queries
 for what each row shows (its policies, its backups), however many rows the
-database holds. Every reader fails closed
+database holds, in one transaction. Pages are read as rows, not ORM
+objects. Every reader fails closed
 (:class:`~staffeln.common.exception.DatabaseUnavailable`).
 """
 
@@ -101,21 +102,16 @@ def _state_filter(state: str):
     }[state]
 
 
-@fail_closed
-@context_manager.reader
-def volume_page(context, page: Page, project_id: str | None = None,
-                server_id: str | None = None,
-                state: str | None = None) -> list[models.Volume]:
-    """Volumes Staffeln knows, one page.
-
-    :raises UnknownMarker: no volume has the id ``page.marker``.
-    """
+def _volume_page(session, page: Page, project_id: str | None,
+                 server_id: str | None, state: str | None) -> list:
     marker_row = None
     if page.marker is not None:
-        marker_row = context.session.get(Volume, page.marker)
+        marker_row = session.get(Volume, page.marker)
         if marker_row is None:
             raise UnknownMarker(f'marker {page.marker} is not a volume')
-    query = sa.select(Volume)
+    # Rows, not ORM objects: a page is read, never changed, and building
+    # objects would cost more than the query.
+    query = sa.select(*Volume.__table__.c)
     if project_id is not None:
         query = query.where(Volume.project_id == project_id)
     if server_id is not None:
@@ -123,7 +119,23 @@ def volume_page(context, page: Page, project_id: str | None = None,
     if state is not None:
         query = query.where(_state_filter(state))
     query = _keyset(query, Volume, page, marker_row, Volume.id)
-    return list(context.session.scalars(query))
+    return list(session.execute(query))
+
+
+@fail_closed
+@context_manager.reader
+def volume_listing(context, page: Page, project_id: str | None = None,
+                   server_id: str | None = None,
+                   state: str | None = None) -> tuple[list, dict]:
+    """One page of volumes and their facts, in one transaction.
+
+    ``(rows with a volume's columns, {volume id: VolumeFacts})``.
+
+    :raises UnknownMarker: no volume has the id ``page.marker``.
+    """
+    volumes = _volume_page(context.session, page, project_id, server_id,
+                           state)
+    return volumes, _volume_facts(context.session, [v.id for v in volumes])
 
 
 @fail_closed
@@ -145,8 +157,9 @@ def server_project(context, server_id: str) -> str | None:
 class VolumeFacts:
     """What the volume rows alone do not say."""
 
-    #: The newest good backup's task, or None.
-    last_good: models.BackupTask | None = None
+    #: The newest good backup's task (a row with a task's columns), or
+    #: None.
+    last_good: sa.Row | None = None
     #: Whether the newest finished task failed after the last good one.
     failing: bool = False
     #: Why a queued task waits for quota, or None.
@@ -161,20 +174,33 @@ def _newest(condition):
     return sa.func.max(sa.case((condition, Task.id)))
 
 
+# Built once: a page's statements differ only in their ids.
+_FACT_IDS = (
+    sa.select(Task.volume_id,
+              _newest(Task.status == states.AVAILABLE),
+              _newest(Task.status.in_(ONCE_GOOD)),
+              _newest(Task.status == states.FAILED),
+              _newest(sa.and_(Task.status == states.QUEUED,
+                              Task.reason.like('quota exceeded%'))))
+    .where(Task.volume_id.in_(sa.bindparam('volume_ids', expanding=True)))
+    .group_by(Task.volume_id))
+_TASKS = sa.select(*Task.__table__.c).where(
+    Task.id.in_(sa.bindparam('task_ids', expanding=True)))
+_POLICIES = (
+    sa.select(VolumePolicy.volume_id, Policy.name, VolumePolicy.next_due_at)
+    .join(Policy, Policy.id == VolumePolicy.policy_id)
+    .where(VolumePolicy.volume_id.in_(
+        sa.bindparam('volume_ids', expanding=True)))
+    .order_by(Policy.name))
+
+
 def _fact_ids(session, chunk: list[str]) -> dict[str, tuple]:
     """Per volume, in one grouped query: the newest task ids.
 
     The newest available, once good, failed and quota-held tasks.
     """
     return {row[0]: row[1:] for row in session.execute(
-        sa.select(Task.volume_id,
-                  _newest(Task.status == states.AVAILABLE),
-                  _newest(Task.status.in_(ONCE_GOOD)),
-                  _newest(Task.status == states.FAILED),
-                  _newest(sa.and_(Task.status == states.QUEUED,
-                                  Task.reason.like('quota exceeded%'))))
-        .where(Task.volume_id.in_(chunk))
-        .group_by(Task.volume_id))}
+        _FACT_IDS, {'volume_ids': chunk})}
 
 
 @fail_closed
@@ -186,9 +212,13 @@ def volume_facts(context, volume_ids: list[str]) -> dict[str, VolumeFacts]:
     histories: the newest task ids of each kind (grouped), those tasks,
     the policies, and the newest drills.
     """
+    return _volume_facts(context.session, volume_ids)
+
+
+def _volume_facts(session, volume_ids: list[str]) -> dict[str, VolumeFacts]:
     facts = {volume_id: VolumeFacts() for volume_id in volume_ids}
     for chunk in _chunks(volume_ids, 500):
-        newest = _fact_ids(context.session, chunk)
+        newest = _fact_ids(session, chunk)
         wanted = {}
         for volume_id, (good, once_good, failed, quota) in newest.items():
             facts[volume_id].failing = (failed is not None
@@ -196,23 +226,19 @@ def volume_facts(context, volume_ids: list[str]) -> dict[str, VolumeFacts]:
             wanted.update({good: 'last_good', quota: 'quota'})
         wanted.pop(None, None)
         if wanted:
-            for task in context.session.scalars(
-                    sa.select(Task).where(Task.id.in_(sorted(wanted)))):
+            for task in session.execute(_TASKS,
+                                        {'task_ids': sorted(wanted)}):
                 if wanted[task.id] == 'last_good':
                     facts[task.volume_id].last_good = task
                 else:
                     facts[task.volume_id].quota = task.reason
-        for volume_id, name, due in context.session.execute(
-                sa.select(VolumePolicy.volume_id, Policy.name,
-                          VolumePolicy.next_due_at)
-                .join(Policy, Policy.id == VolumePolicy.policy_id)
-                .where(VolumePolicy.volume_id.in_(chunk))
-                .order_by(Policy.name)):
+        for volume_id, name, due in session.execute(
+                _POLICIES, {'volume_ids': chunk}):
             facts[volume_id].policies.append((name, due))
         drills = (sa.select(sa.func.max(Drill.id))
                   .where(Drill.volume_id.in_(chunk))
                   .group_by(Drill.volume_id))
-        for drill in context.session.scalars(
+        for drill in session.scalars(
                 sa.select(Drill).where(Drill.id.in_(drills))):
             facts[drill.volume_id].last_drill = drill
     return facts

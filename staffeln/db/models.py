@@ -103,8 +103,8 @@ class BackupTask(TimestampMixin, Base):
         sa.Index('backup_tasks_project_id_status_idx',
                  'project_id', 'status'),
         sa.Index('backup_tasks_policy_id_idx', 'policy_id'),
-        # The API lists backups newest first.
-        sa.Index('backup_tasks_created_at_idx', 'created_at'),
+        # The API lists backups newest first, ties by id (keyset pages).
+        sa.Index('backup_tasks_created_at_id_idx', 'created_at', 'id'),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)

@@ -102,6 +102,45 @@ class TestStaffelnApi(base.TestCase):
         self.assertIn(f'Delete of backup {automated} denied', output)
         self.assertNotIn('Traceback', output)
 
+    def test_several_processes(self):
+        automated = api_fixtures.add_task(PROJECT, states.AVAILABLE)
+        port = free_port()
+        process = self.start_api(self.config(port, 'processes = 2\n'))
+        url = f'http://127.0.0.1:{port}'
+        self.wait_healthy(url, process)
+        children = self.children(process.pid, 2)
+
+        # A child that dies is replaced; the hook keeps answering.
+        os.kill(children[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while set(self.children(process.pid, 2)) & {children[0]}:
+            self.assertLess(time.monotonic(), deadline)
+        for _ in range(10):
+            response = requests.post(f'{url}/v1/backup',
+                                     params={'backup_id': automated},
+                                     timeout=10)
+            self.assertEqual((401, 'False'), (response.status_code,
+                                              response.text))
+
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+        self.assertEqual(0, process.returncode, output)
+        self.assertIn('in each of 2 processes', output)
+        self.assertIn(f'process {children[0]} exited', output)
+        self.assertNotIn('Traceback', output)
+        for pid in children:
+            self.assertFalse(os.path.exists(f'/proc/{pid}'), pid)
+
+    def children(self, pid: int, count: int) -> list[int]:
+        """The ``count`` child processes of ``pid``, once it has them."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with open(f'/proc/{pid}/task/{pid}/children') as f:
+                found = [int(child) for child in f.read().split()]
+            if len(found) == count:
+                return found
+        self.fail(f'staffeln-api never had {count} processes')
+
     def assertConfigError(self, result, *fragments):
         self.assertEqual(2, result.returncode, result.stderr)
         lines = result.stderr.strip().splitlines()

@@ -226,6 +226,13 @@ class TestMigrationsWalk(base.TestCase):
             conn.execute(insert)
             self.assertRaises(sa.exc.IntegrityError, conn.execute, insert)
 
+    def _check_0010_backup_list_index(self, engine):
+        indexes = {i['name']: i['column_names'] for i in
+                   sa.inspect(engine).get_indexes('backup_tasks')}
+        self.assertEqual(['created_at', 'id'],
+                         indexes['backup_tasks_created_at_id_idx'])
+        self.assertNotIn('backup_tasks_created_at_idx', indexes)
+
 
 class TestModelsMigrationsSync(test_migrations.ModelsMigrationsSync,
                                base.TestCase):

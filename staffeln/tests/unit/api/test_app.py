@@ -124,6 +124,25 @@ class TestHook(AppTestCase):
             self.assertEqual(1, len(text.strip().splitlines()))
         self.task_status.assert_not_called()
 
+    def test_request_id_in_the_answer_and_the_log(self):
+        # The check's context (whose request id oslo.log writes on the
+        # check's log lines) has the answer's request id.
+        self.status = states.AVAILABLE
+        client = self.client()
+        for kwargs in ({'query_string': {'backup_id': ID}},
+                       {'json': {'target': {'id': ID}}},
+                       {'query_string': {'backup_id': ID},
+                        'headers': {'Accept': 'application/json'}}):
+            response = client.post('/v1/backup', **kwargs)
+            self.assertEqual(401, response.status_code)
+            request_id = response.headers['X-OpenStack-Request-Id']
+            self.assertRegex(request_id, '^req-[0-9a-f-]{36}$')
+            context = self.task_status.call_args.args[0]
+            self.assertEqual(request_id, context.request_id)
+        response = client.post('/v1/backup', query_string={'backup_id': 'x'})
+        self.assertEqual(400, response.status_code)
+        self.assertIn('X-OpenStack-Request-Id', response.headers)
+
     def test_errors_in_json_when_asked(self):
         response = self.client().post(
             '/v1/backup', headers={'Accept': 'application/json'})
