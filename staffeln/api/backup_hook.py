@@ -16,6 +16,7 @@ from oslo_context import context as oslo_context
 from oslo_log import log as logging
 from oslo_middleware import request_id as request_id_mw
 
+from staffeln.api import body_limit
 from staffeln.api import decision
 from staffeln.api import errors
 from staffeln.api import schemas
@@ -115,6 +116,7 @@ class FastPath:
     def _length(self, environ) -> int | None:
         """The body's length when this path can answer; else None."""
         if (environ.get('REQUEST_METHOD') != 'POST'
+                or environ.get(body_limit.TOO_LARGE)
                 or environ.get('PATH_INFO') != errors.HOOK_PATH
                 or environ.get('HTTP_ACCEPT', '') not in _PLAIN_ACCEPTS):
             return None
