@@ -26,6 +26,8 @@ Connection = openstack.connection.Connection
 BACKUP_BUSY = ('creating', 'deleting', 'restoring')
 #: How many clock steps the simulator gets to finish a backup.
 SIM_MAX_STEPS = 20
+#: Seconds the simulator takes to make a volume snapshot.
+SIM_SNAPSHOT_DURATION = 10.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +72,25 @@ class Target(fixtures.Fixture, metaclass=abc.ABCMeta):
     @abc.abstractmethod
     def wait_snapshot(self, conn: Connection, snapshot_id: str) -> Any:
         """The snapshot once it is ``available``."""
+
+    @abc.abstractmethod
+    def wait_snapshot_deleted(self, conn: Connection,
+                              snapshot_id: str) -> None:
+        """Returns once the snapshot is gone."""
+
+    @abc.abstractmethod
+    def add_volume_backed_server(self, tenant: Tenant, name: str, *,
+                                 volume_ids: Iterable[str] = ()
+                                 ) -> tuple[str, str]:
+        """An ``ACTIVE`` server booted from a fresh volume.
+
+        ``volume_ids`` are attached too. Returns the server's and the boot
+        volume's ids.
+        """
+
+    @abc.abstractmethod
+    def reset_server_state(self, server_id: str, state: str) -> None:
+        """An admin's ``os-resetState`` (``error`` or ``active``)."""
 
     @abc.abstractmethod
     def add_servers(self, tenant: Tenant, names: Sequence[str], *,
@@ -120,7 +141,10 @@ class SimTarget(Target):
     """The simulated cloud, served over HTTP, with a manual clock."""
 
     def _setUp(self) -> None:
-        self.sim = self.useFixture(sim_fixture.SimCloudFixture())
+        # Snapshots take time, as on the real cloud, so that a scenario
+        # sees them ``creating`` first.
+        self.sim = self.useFixture(sim_fixture.SimCloudFixture(
+            snapshot_duration=SIM_SNAPSHOT_DURATION))
         self.cloud = self.sim.cloud
         self.admin = self.sim.admin_connection()
 
@@ -153,6 +177,18 @@ class SimTarget(Target):
 
     def attach(self, tenant: Tenant, server_id: str, volume_id: str) -> None:
         self.cloud.attach(self.cloud.servers.get(server_id), volume_id)
+
+    def add_volume_backed_server(self, tenant: Tenant, name: str, *,
+                                 volume_ids: Iterable[str] = ()
+                                 ) -> tuple[str, str]:
+        boot = self.cloud.add_volume(
+            tenant.project_id, name=f'{name}-boot', bootable=True)
+        server = self.cloud.add_server(tenant.project_id, name,
+                                       volume_ids=[boot.id, *volume_ids])
+        return server.id, boot.id
+
+    def reset_server_state(self, server_id: str, state: str) -> None:
+        self.cloud.servers.get(server_id).status = state.upper()
 
     def set_quota(self, project_id: str, **limits: int) -> None:
         self.cloud.set_quota(project_id, **limits)
@@ -205,6 +241,16 @@ class SimTarget(Target):
             self.sim.clock.advance(max(self.cloud.snapshot_duration, 1.0))
         raise AssertionError(f'snapshot {snapshot_id} not available')
 
+    def wait_snapshot_deleted(self, conn: Connection,
+                              snapshot_id: str) -> None:
+        for _ in range(SIM_MAX_STEPS):
+            try:
+                conn.block_storage.get_snapshot(snapshot_id)
+            except openstack.exceptions.NotFoundException:
+                return
+            self._step()
+        raise AssertionError(f'snapshot {snapshot_id} not deleted')
+
     def wait_volume_deleted(self, conn: Connection, volume_id: str) -> None:
         for _ in range(SIM_MAX_STEPS):
             try:
@@ -246,6 +292,23 @@ class RealTarget(Target):
     def attach(self, tenant: Tenant, server_id: str, volume_id: str) -> None:
         realcloud.attach_volume(tenant.conn, server_id, volume_id)
 
+    def add_volume_backed_server(self, tenant: Tenant, name: str, *,
+                                 volume_ids: Iterable[str] = ()
+                                 ) -> tuple[str, str]:
+        if self._flavor_id is None:
+            self._flavor_id = self.useFixture(realcloud.Flavor(self.admin)).id
+        [server] = realcloud.boot_servers(tenant.conn, self._flavor_id,
+                                          [name])
+        for volume_id in volume_ids:
+            self.attach(tenant, server.server_id, volume_id)
+        return server.server_id, server.boot_volume_id
+
+    def reset_server_state(self, server_id: str, state: str) -> None:
+        response = self.admin.compute.post(
+            f'/servers/{server_id}/action',
+            json={'os-resetState': {'state': state}})
+        openstack.exceptions.raise_from_response(response)
+
     def set_quota(self, project_id: str, **limits: int) -> None:
         self.admin.block_storage.update_quota_set(project_id, **limits)
 
@@ -262,6 +325,10 @@ class RealTarget(Target):
 
     def wait_volume_deleted(self, conn: Connection, volume_id: str) -> None:
         realcloud.wait_volume_deleted(conn, volume_id)
+
+    def wait_snapshot_deleted(self, conn: Connection,
+                              snapshot_id: str) -> None:
+        realcloud.wait_snapshot_deleted(conn, snapshot_id)
 
     def wait_snapshot(self, conn: Connection, snapshot_id: str) -> Any:
         return realcloud.wait_for(
