@@ -76,6 +76,10 @@ class Volume:
     status: str
     metadata: dict
     server_ids: list
+    #: The Glance image properties the volume carries (Cinder's
+    #: ``volume_image_metadata``); a server booted from it has them, e.g.
+    #: ``hw_qemu_guest_agent``, and Nova copies them to its images.
+    image_metadata: dict = dataclasses.field(default_factory=dict)
 
     @property
     def backupable(self) -> bool:
@@ -197,7 +201,9 @@ def volume(item: dict) -> Volume:
                   size=item.get('size') or 0, status=item.get('status'),
                   metadata=dict(item.get('metadata') or {}),
                   server_ids=[a.get('server_id')
-                              for a in item.get('attachments') or []])
+                              for a in item.get('attachments') or []],
+                  image_metadata=dict(
+                      item.get('volume_image_metadata') or {}))
 
 
 def backup(item: dict) -> Backup:

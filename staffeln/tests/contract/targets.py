@@ -79,13 +79,16 @@ class Target(fixtures.Fixture, metaclass=abc.ABCMeta):
         """Returns once the snapshot is gone."""
 
     @abc.abstractmethod
-    def add_volume_backed_server(self, tenant: Tenant, name: str, *,
-                                 volume_ids: Iterable[str] = ()
-                                 ) -> tuple[str, str]:
+    def add_volume_backed_server(
+            self, tenant: Tenant, name: str, *,
+            volume_ids: Iterable[str] = (),
+            image_metadata: Mapping[str, str] | None = None
+    ) -> tuple[str, str]:
         """An ``ACTIVE`` server booted from a fresh volume.
 
-        ``volume_ids`` are attached too. Returns the server's and the boot
-        volume's ids.
+        The boot volume has ``image_metadata`` as its Glance image
+        properties before the boot; ``volume_ids`` are attached too.
+        Returns the server's and the boot volume's ids.
         """
 
     @abc.abstractmethod
@@ -178,11 +181,14 @@ class SimTarget(Target):
     def attach(self, tenant: Tenant, server_id: str, volume_id: str) -> None:
         self.cloud.attach(self.cloud.servers.get(server_id), volume_id)
 
-    def add_volume_backed_server(self, tenant: Tenant, name: str, *,
-                                 volume_ids: Iterable[str] = ()
-                                 ) -> tuple[str, str]:
+    def add_volume_backed_server(
+            self, tenant: Tenant, name: str, *,
+            volume_ids: Iterable[str] = (),
+            image_metadata: Mapping[str, str] | None = None
+    ) -> tuple[str, str]:
         boot = self.cloud.add_volume(
-            tenant.project_id, name=f'{name}-boot', bootable=True)
+            tenant.project_id, name=f'{name}-boot', bootable=True,
+            image_metadata=image_metadata)
         server = self.cloud.add_server(tenant.project_id, name,
                                        volume_ids=[boot.id, *volume_ids])
         return server.id, boot.id
@@ -292,13 +298,16 @@ class RealTarget(Target):
     def attach(self, tenant: Tenant, server_id: str, volume_id: str) -> None:
         realcloud.attach_volume(tenant.conn, server_id, volume_id)
 
-    def add_volume_backed_server(self, tenant: Tenant, name: str, *,
-                                 volume_ids: Iterable[str] = ()
-                                 ) -> tuple[str, str]:
+    def add_volume_backed_server(
+            self, tenant: Tenant, name: str, *,
+            volume_ids: Iterable[str] = (),
+            image_metadata: Mapping[str, str] | None = None
+    ) -> tuple[str, str]:
         if self._flavor_id is None:
             self._flavor_id = self.useFixture(realcloud.Flavor(self.admin)).id
         [server] = realcloud.boot_servers(tenant.conn, self._flavor_id,
-                                          [name])
+                                          [name],
+                                          image_metadata=image_metadata)
         for volume_id in volume_ids:
             self.attach(tenant, server.server_id, volume_id)
         return server.server_id, server.boot_volume_id

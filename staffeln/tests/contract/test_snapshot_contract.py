@@ -151,6 +151,30 @@ class CreateImageTest(base.ContractTestCase):
                          ({s['status'] for s in left},
                           {s['id'] for s in left}))
 
+    def test_the_boot_volume_image_properties_reach_the_image(self) -> None:
+        # The fake driver of the real cloud freezes every guest, so a
+        # required freeze succeeds there.
+        wanted = {'hw_qemu_guest_agent': 'yes', 'os_require_quiesce': 'yes'}
+        server_id, boot_id = self.target.add_volume_backed_server(
+            self.tenant, 'agent', image_metadata=wanted)
+        volume = self.conn.block_storage.get(
+            f'/volumes/{boot_id}', microversion=VOLUME_MICROVERSION).json()
+        self.assertEqual(wanted, volume['volume']['volume_image_metadata'])
+        volume = self.conn.block_storage.get(
+            f'/volumes/{self.data_id}',
+            microversion=VOLUME_MICROVERSION).json()
+        self.assertNotIn('volume_image_metadata', volume['volume'])
+        response = self.conn.compute.post(
+            f'/servers/{server_id}/action',
+            json={'createImage': {'name': _name('agent')}},
+            microversion=IMAGE_ID_MICROVERSION)
+        self.assertEqual(202, response.status_code, response.text)
+        image = self._image(self.conn, response.json()['image_id']).json()
+        self.assertEqual(wanted, {key: image.get(key) for key in wanted})
+        self.assertEqual('', image['base_image_ref'])
+        for snapshot in self._snapshots(self.conn):
+            self.target.wait_snapshot(self.conn, snapshot['id'])
+
     def test_before_245_the_image_is_in_the_location(self) -> None:
         response = self._create_image(microversion='2.44')
         self.assertEqual(202, response.status_code, response.text)

@@ -124,6 +124,9 @@ class Volume:
     snapshot_id: str | None = None
     source_volid: str | None = None
     backup_id: str | None = None
+    #: Glance image properties of the volume (``volume_image_metadata``):
+    #: a server booted from it gets them, e.g. ``hw_qemu_guest_agent``.
+    image_metadata: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)

@@ -192,7 +192,9 @@ class Cloud:
                    name: str | None = None, status: str = 'available',
                    metadata: Mapping[str, str] | None = None,
                    bootable: bool = False, user_id: str | None = None,
-                   description: str | None = None) -> models.Volume:
+                   description: str | None = None,
+                   image_metadata: Mapping[str, str] | None = None
+                   ) -> models.Volume:
         with self.lock:
             now = self.now()
             volume = models.Volume(
@@ -202,6 +204,7 @@ class Cloud:
                     f'volume-{len(self.volumes) + 1}'),
                 size=size, status=status, metadata=dict(metadata or {}),
                 bootable=bootable, description=description,
+                image_metadata=dict(image_metadata or {}),
                 created_at=now, updated_at=now)
             self.volumes.add(volume)
             self.quotas.use(project_id, volumes=1, gigabytes=size)
@@ -218,11 +221,16 @@ class Cloud:
         """A server; its volumes become ``in-use``, attached to it.
 
         Without ``image_id`` the server is volume-backed: booted from its
-        first volume. ``image_properties`` are the boot image's (or boot
-        volume's image metadata), e.g. ``hw_qemu_guest_agent``.
+        first volume. ``image_properties`` are the boot image's, e.g.
+        ``hw_qemu_guest_agent``; by default a volume-backed server gets its
+        boot volume's image metadata, as Nova does at boot.
         """
         with self.lock:
             now = self.now()
+            volume_ids = list(volume_ids)
+            if image_properties is None and image_id is None and volume_ids:
+                boot = self.volumes.get(volume_ids[0])
+                image_properties = boot.image_metadata if boot else None
             server = models.Server(
                 id=self.ids.uuid(), project_id=project_id,
                 user_id=user_id or self.admin_user.id, name=name,

@@ -67,6 +67,10 @@ class TestCreateServerImage(CloudSnapshotTestCase):
     def test_the_server_says_it_is_volume_backed(self):
         [server] = self.cloud.list_servers()
         self.assertTrue(server.volume_backed)
+        boot = self.sim_cloud.add_volume(
+            self.project.id, image_metadata={'hw_qemu_guest_agent': 'yes'})
+        self.assertEqual({'hw_qemu_guest_agent': 'yes'},
+                         self.cloud.get_volume(boot.id).image_metadata)
 
     def test_never_sent_twice(self):
         self.sim_cloud.faults.add(method='POST', path_regex='/action$',

@@ -37,6 +37,17 @@ class TestServer(base.TestCase):
         self.assertFalse(server.volume_backed)
 
 
+class TestVolume(base.TestCase):
+
+    def test_image_metadata_of_a_boot_volume(self):
+        volume = records.volume({
+            'id': 'v', 'status': 'in-use', 'size': 1,
+            'volume_image_metadata': {'hw_qemu_guest_agent': 'yes'}})
+        self.assertEqual({'hw_qemu_guest_agent': 'yes'},
+                         volume.image_metadata)
+        self.assertEqual({}, records.volume({'id': 'w'}).image_metadata)
+
+
 class TestSnapshot(base.TestCase):
 
     def test_cinder_snapshot(self):
