@@ -22,6 +22,7 @@ _SNAPSHOT_QUOTA = 'Quota exceeded for resources'
 _WRONG_STATE = "Cannot 'createImage' instance"
 _NO_AGENT = 'QEMU guest agent is not enabled'
 _NOT_FROZEN = 'Failed to quiesce instance'
+_VOLUME_NOT_SNAPSHOTTABLE = 'status must be available, in-use'
 
 
 def message(exc: Exception) -> str:
@@ -104,7 +105,9 @@ def server_image_error(error: exception.CloudError) -> exception.CloudError:
     403 is a refusal by policy, or the snapshot quota checked for all the
     server's volumes at once (nothing was made); 409 a server in a state
     that cannot be snapshotted; a refused freeze of a guest whose image
-    requires one is a 400 (no agent) or a 409 (the agent did not answer).
+    requires one is a 400 (no agent) or a 409 (the agent did not answer);
+    a 400 naming a volume's status is a volume Cinder could not snapshot
+    (``backing-up``, say), and the snapshots made before it are left.
     """
     text = str(error)
     if error.status == 403 and _SNAPSHOT_QUOTA in text:
@@ -115,6 +118,8 @@ def server_image_error(error: exception.CloudError) -> exception.CloudError:
         return exception.QuiesceFailed(text, status=error.status)
     if error.status == 409 and _WRONG_STATE in text:
         return exception.ServerBusy(text, status=409)
+    if error.status == 400 and _VOLUME_NOT_SNAPSHOTTABLE in text:
+        return exception.VolumeBusy(text, status=400)
     return error
 
 

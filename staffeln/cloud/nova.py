@@ -63,6 +63,10 @@ class NovaCalls(calls.Calls):
         :raises ServerBusy: the server's state does not allow it.
         :raises QuiesceFailed: the image requires a frozen guest and it
             could not be frozen.
+        :raises VolumeBusy: Cinder could not snapshot one of the volumes
+            (a backup of it is being made, say). Nova stops there: the
+            snapshots of the volumes before it are left, and no image is
+            recorded; the caller deletes them (found by name).
         """
         body = {'createImage': {'name': name, 'metadata': dict(metadata)}}
 

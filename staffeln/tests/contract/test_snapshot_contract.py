@@ -25,6 +25,9 @@ SNAPSHOT_QUOTA = 'Quota exceeded for resources: snapshots'
 WRONG_STATE = ("Cannot 'createImage' instance {id} while it is in vm_state "
                "error")
 NO_SERVER = 'Instance {id} could not be found.'
+VOLUME_BUSY = ('Invalid input received: Invalid volume: Volume {id} status '
+               'must be available, in-use, but current status is: '
+               'backing-up. (HTTP 400) (Request-ID: req-')
 NO_NAME = ("Invalid input for field/attribute createImage. Value: {}. 'name' "
            "is a required property")
 SNAPSHOT_NOT_AVAILABLE = ('Invalid snapshot: Snapshot to be backed up must '
@@ -192,6 +195,23 @@ class CreateImageTest(base.ContractTestCase):
         response = self.conn.image.get(
             '/images', params={'owner': self.tenant.project_id})
         self.assertEqual([], response.json()['images'])
+
+    def test_a_volume_being_backed_up_fails_it_half_way(self) -> None:
+        backup = self.conn.block_storage.create_backup(
+            volume_id=self.data_id, force=True)
+        response = self._create_image(name=_name('busy'))
+        self.assertEqual(400, response.status_code, response.text)
+        message = response.json()['badRequest']['message']
+        self.assertTrue(message.startswith(VOLUME_BUSY.format(
+            id=self.data_id)), message)
+        # The boot volume's snapshot was made and is left; no image.
+        left = self._snapshots(self.conn)
+        self.assertEqual([self.boot_id], [s['volume_id'] for s in left])
+        response = self.conn.image.get(
+            '/images', params={'owner': self.tenant.project_id})
+        self.assertEqual([], response.json()['images'])
+        self.target.wait_snapshot(self.conn, left[0]['id'])
+        self.target.wait_backup(self.conn, backup.id)
 
     def test_refusals(self) -> None:
         missing = str(uuid.uuid4())

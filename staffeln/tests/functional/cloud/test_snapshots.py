@@ -90,6 +90,13 @@ class TestCreateServerImage(CloudSnapshotTestCase):
         self.server.image_properties['os_require_quiesce'] = 'yes'
         self.server.guest_agent_answers = False
         self.assertRaises(exception.QuiesceFailed, self.create_image)
+        self.server.image_properties.clear()
+        self.data.status = 'backing-up'
+        self.assertRaises(exception.VolumeBusy, self.create_image)
+        [left] = self.snapshots_made().values()
+        self.assertEqual(self.boot.id, left.volume_id)
+        self.settle()
+        self.cloud.delete_snapshot(self.project.id, left.id)
         self.server.status = 'ERROR'
         self.assertRaises(exception.ServerBusy, self.create_image)
         self.assertRaises(exception.NotFound,

@@ -21,6 +21,11 @@ Checked against Nova 2026.1 with the fake virt driver and a real Glance:
   answer is 202 with ``{"image_id": ...}`` from microversion 2.45, an empty
   body and a ``Location`` before. The snapshots are still ``creating``
   when it answers.
+* A volume Cinder cannot snapshot (``backing-up``, say) fails the call
+  half-way: 400 "Invalid input received: Invalid volume: Volume <id> status
+  must be available, in-use, but current status is: backing-up. (HTTP 400)
+  (Request-ID: req-...)"; the snapshots of the volumes before it stay, and
+  no image is recorded.
 * An admin calling it on a tenant's server puts the snapshots and the
   image in the admin's project (the image is then ``shared``): Staffeln
   must call it in the server's project.
@@ -153,9 +158,17 @@ class ServerImageService:
         for index, volume in enumerate(volumes):
             if volume is None:
                 continue
-            snapshot = self.volumes.create_snapshot_force(
-                ctx, volume, f"snapshot for {spec['name']}",
-                volume.description)
+            try:
+                snapshot = self.volumes.create_snapshot_force(
+                    ctx, volume, f"snapshot for {spec['name']}",
+                    volume.description)
+            except errors.SimError as refusal:
+                # Nova's cinder client error, as it words it; the
+                # snapshots made before stay.
+                raise errors.BadRequest(
+                    f'Invalid input received: {refusal.message} (HTTP '
+                    f'{refusal.code}) (Request-ID: '
+                    f'req-{self.cloud.ids.uuid()})') from None
             device = next((a.device for a in volume.attachments
                            if a.server_id == server.id), None)
             mapping.append(_mapping(snapshot, device,

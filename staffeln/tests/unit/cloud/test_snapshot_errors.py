@@ -41,6 +41,13 @@ class TestCreateImageRefusals(base.TestCase):
             self.assertIsInstance(error, exception.QuiesceFailed)
             self.assertEqual(status, error.status)
 
+    def test_a_volume_cinder_cannot_snapshot(self):
+        error = self.refusal(
+            400, 'Invalid input received: Invalid volume: Volume v status '
+                 'must be available, in-use, but current status is: '
+                 'backing-up. (HTTP 400) (Request-ID: req-1)')
+        self.assertIsInstance(error, exception.VolumeBusy)
+
     def test_missing_server(self):
         error = errors.server_image_error(errors.cloud_error(
             sdk_exc.NotFoundException(
