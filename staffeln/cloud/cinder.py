@@ -169,11 +169,25 @@ class CinderCalls(calls.Calls):
     def get_backup_quota(self, project_id: str,
                          retry: bool = True) -> dict:
         """``backups`` and ``backup_gigabytes`` as limit/in_use/reserved."""
+        return self._quota(project_id, ('backups', 'backup_gigabytes'),
+                           retry)
+
+    def get_snapshot_quota(self, project_id: str,
+                           retry: bool = True) -> dict:
+        """``snapshots`` and ``gigabytes`` as limit/in_use/reserved.
+
+        Snapshots count against ``gigabytes`` beside the volumes (unless
+        Cinder runs with ``no_snapshot_gb_quota``); Nova's createImage
+        needs one ``snapshots`` per volume of the server.
+        """
+        return self._quota(project_id, ('snapshots', 'gigabytes'), retry)
+
+    def _quota(self, project_id: str, keys: tuple, retry: bool) -> dict:
         quota = self._call(f'reading the quota of project {project_id}',
                            lambda: self._storage().get_quota_set(
                                project_id, usage=True), retry=retry)
         result = {}
-        for key in ('backups', 'backup_gigabytes'):
+        for key in keys:
             value = getattr(quota, key, None)
             usage = (quota.usage or {}).get(key, {})
             reserved = (quota.reservation or {}).get(key, 0)

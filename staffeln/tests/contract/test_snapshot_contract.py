@@ -85,6 +85,13 @@ class CreateImageTest(base.ContractTestCase):
         return [s for s in response.json()['snapshots']
                 if name is None or s['name'] == name]
 
+    def _usage(self, keys: tuple[str, ...]) -> dict[str, int]:
+        response = self.conn.block_storage.get(
+            f'/os-quota-sets/{self.tenant.project_id}?usage=True')
+        self.assertEqual(200, response.status_code, response.text)
+        quota_set = response.json()['quota_set']
+        return {key: quota_set[key]['in_use'] for key in keys}
+
     def _image(self, conn: Any, image_id: str) -> Any:
         return conn.image.get(f'/images/{image_id}')
 
@@ -141,6 +148,10 @@ class CreateImageTest(base.ContractTestCase):
 
         for snapshot in made:
             self.target.wait_snapshot(self.conn, snapshot['id'])
+        # Each snapshot counts as one snapshot and its size in gigabytes,
+        # beside the two volumes.
+        self.assertEqual({'snapshots': 2, 'gigabytes': 4},
+                         self._usage(('snapshots', 'gigabytes')))
         # Deleting the image leaves the snapshots.
         response = self.conn.image.delete(f'/images/{image_id}')
         self.assertEqual(204, response.status_code, response.text)

@@ -63,6 +63,10 @@ class TestCreateServerImage(CloudSnapshotTestCase):
         self.settle()
         self.assertTrue(self.cloud.get_snapshot(
             made[self.data.id].id).available)
+        quota = self.cloud.get_snapshot_quota(self.project.id)
+        self.assertEqual({'snapshots': (10, 2), 'gigabytes': (1000, 6)},
+                         {k: (v['limit'], v['in_use'])
+                          for k, v in quota.items()})
 
     def test_the_server_says_it_is_volume_backed(self):
         [server] = self.cloud.list_servers()
