@@ -92,6 +92,10 @@ class Target(fixtures.Fixture, metaclass=abc.ABCMeta):
         """
 
     @abc.abstractmethod
+    def add_image_booted_server(self, tenant: Tenant, name: str) -> str:
+        """An ``ACTIVE`` server booted from a Glance image; its id."""
+
+    @abc.abstractmethod
     def reset_server_state(self, server_id: str, state: str) -> None:
         """An admin's ``os-resetState`` (``error`` or ``active``)."""
 
@@ -192,6 +196,10 @@ class SimTarget(Target):
         server = self.cloud.add_server(tenant.project_id, name,
                                        volume_ids=[boot.id, *volume_ids])
         return server.id, boot.id
+
+    def add_image_booted_server(self, tenant: Tenant, name: str) -> str:
+        return self.cloud.add_server(tenant.project_id, name,
+                                     image_id=str(uuid.uuid4())).id
 
     def reset_server_state(self, server_id: str, state: str) -> None:
         self.cloud.servers.get(server_id).status = state.upper()
@@ -311,6 +319,31 @@ class RealTarget(Target):
         for volume_id in volume_ids:
             self.attach(tenant, server.server_id, volume_id)
         return server.server_id, server.boot_volume_id
+
+    def add_image_booted_server(self, tenant: Tenant, name: str) -> str:
+        """From a 1 KiB public image, with a flavor that has a disk.
+
+        Nova refuses a member's boot from an image with a ``disk=0``
+        flavor, and the fake driver needs no real image data.
+        """
+        image = self.admin.image.create_image(
+            name=realcloud.unique_name('image'), disk_format='raw',
+            container_format='bare', visibility='public',
+            data=b'\0' * 1024)
+        self.addCleanup(self.admin.image.delete_image, image.id,
+                        ignore_missing=True)
+        flavor = self.admin.compute.create_flavor(
+            name=realcloud.unique_name('flavor'), ram=64, vcpus=1, disk=1)
+        self.addCleanup(self.admin.compute.delete_flavor, flavor.id)
+        server = tenant.conn.compute.create_server(
+            name=name, flavor_id=flavor.id, image_id=image.id,
+            networks='none')
+        realcloud.wait_for(
+            lambda: tenant.conn.compute.get_server(server.id),
+            lambda s: s.status == 'ACTIVE', what=f'server {name} boot',
+            timeout=realcloud.SERVER_TIMEOUT,
+            failed=lambda s: s.status == 'ERROR')
+        return server.id
 
     def reset_server_state(self, server_id: str, state: str) -> None:
         response = self.admin.compute.post(

@@ -272,6 +272,33 @@ class CreateImageTest(base.ContractTestCase):
         return response
 
 
+class ImageBootedServerTest(base.ContractTestCase):
+
+    def test_create_image_uploads_and_makes_no_snapshot(self) -> None:
+        self.requires_compute()
+        tenant = self.target.add_tenant()
+        conn = tenant.conn
+        server_id = self.target.add_image_booted_server(tenant, 'web')
+        server = conn.compute.get(f'/servers/{server_id}').json()['server']
+        self.assertIsInstance(server['image'], dict)
+        self.assertTrue(server['image']['id'])
+        response = conn.compute.post(
+            f'/servers/{server_id}/action',
+            json={'createImage': {'name': _name('upload')}},
+            microversion=IMAGE_ID_MICROVERSION)
+        self.assertEqual(202, response.status_code, response.text)
+        image = conn.image.get(
+            f"/images/{response.json()['image_id']}").json()
+        # Being uploaded (the fake driver of the real cloud never does).
+        self.assertIn(image['status'], ('queued', 'saving', 'active'))
+        self.assertEqual((server_id, 'snapshot', server['image']['id']),
+                         (image['instance_uuid'], image['image_type'],
+                          image['base_image_ref']))
+        self.assertNotIn('block_device_mapping', image)
+        response = conn.block_storage.get('/snapshots/detail')
+        self.assertEqual([], response.json()['snapshots'])
+
+
 class BackupFromSnapshotTest(base.ContractTestCase):
     """Backups of an in-use volume made from its snapshot."""
 
