@@ -170,10 +170,6 @@ class Image:
     #: Not in the API: whether Nova froze the guest for it (tests read it).
     quiesced: bool = False
 
-    @property
-    def project_id(self) -> str:
-        return self.owner
-
 
 @dataclasses.dataclass(slots=True)
 class Backup:
