@@ -8,7 +8,7 @@ codes and error texts are interpreted here (:mod:`.errors`,
 
 * :mod:`.client`: :class:`~.client.Cloud`, the operations Staffeln needs;
 * :mod:`.calls`: calls with retries, and paginated listings;
-* :mod:`.nova`, :mod:`.cinder`, :mod:`.keystone`: the operations of each
-  service;
+* :mod:`.nova`, :mod:`.cinder`, :mod:`.glance`, :mod:`.keystone`: the
+  operations of each service;
 * :mod:`.connection`: service and project-scoped connections.
 """

@@ -1,4 +1,4 @@
-"""Cinder: volumes, backups and backup quotas."""
+"""Cinder: volumes, snapshots, backups and backup quotas."""
 
 import datetime
 
@@ -62,20 +62,29 @@ class CinderCalls(calls.Calls):
 
     def create_backup(self, project_id: str, volume_id: str, name: str,
                       description: str, incremental: bool, force: bool,
-                      metadata: dict) -> records.Backup:
+                      metadata: dict,
+                      snapshot_id: str | None = None) -> records.Backup:
         """Create a backup with a token scoped to the volume's project.
+
+        With ``snapshot_id`` the backup is read from that ``available``
+        snapshot of the volume (incremental too), whatever the volume's
+        status, and ``force`` is not needed; the snapshot is
+        ``backing-up`` meanwhile and cannot be deleted.
 
         Never sent twice: not retried here, nor by openstacksdk, whose
         proxies send a request again after a connection failure or a
         timeout (``connect_retries``). After an ambiguous failure the
         caller must look for the backup by its marker before trying again.
 
-        :raises QuotaExceeded, NoParentBackup, VolumeBusy: Cinder refused.
+        :raises QuotaExceeded, NoParentBackup, VolumeBusy, SnapshotBusy:
+            Cinder refused.
         """
         body = {'backup': {
             'volume_id': volume_id, 'name': name, 'description': description,
             'incremental': incremental, 'force': force,
             'metadata': metadata}}
+        if snapshot_id is not None:
+            body['backup']['snapshot_id'] = snapshot_id
 
         def create(conn):
             response = conn.block_storage.post(
@@ -93,7 +102,8 @@ class CinderCalls(calls.Calls):
             raise errors.backup_create_error(exc) from exc
         # Cinder answers a create with the id, the name and links only.
         item = {'volume_id': volume_id, 'status': 'creating',
-                'os-backup-project-attr:project_id': project_id, **item}
+                'os-backup-project-attr:project_id': project_id,
+                'snapshot_id': snapshot_id, **item}
         return records.backup(item)
 
     def delete_backup(self, project_id: str, backup_id: str) -> None:
@@ -112,14 +122,72 @@ class CinderCalls(calls.Calls):
         except exception.CloudError as exc:
             raise errors.backup_delete_error(exc) from exc
 
+    # -- snapshots -----------------------------------------------------------
+    def list_snapshots(self, **filters) -> list[records.Snapshot]:
+        """Snapshots of all projects matching Cinder's list filters.
+
+        E.g. ``name='snapshot for <image name>'`` finds the snapshots a
+        createImage made, ``volume_id`` those of one volume.
+        """
+        return self._list('listing snapshots', self._storage,
+                          '/snapshots/detail', 'snapshots',
+                          records.snapshot,
+                          microversion=VOLUME_MICROVERSION, **filters)
+
+    def get_snapshot(self, snapshot_id: str,
+                     retry: bool = True) -> records.Snapshot | None:
+        """Any project's snapshot (an admin call); None once it is gone."""
+        def fetch():
+            response = self._storage().get(f'/snapshots/{snapshot_id}',
+                                           microversion=VOLUME_MICROVERSION)
+            if response.status_code == 404:
+                return None
+            sdk_exc.raise_from_response(response)
+            return records.snapshot(response.json()['snapshot'])
+        return self._call(f'reading snapshot {snapshot_id}', fetch,
+                          retry=retry)
+
+    def delete_snapshot(self, project_id: str, snapshot_id: str) -> None:
+        """Delete a snapshot in its project's scope; gone is fine.
+
+        :raises SnapshotBusy: it is being made, or a backup is being made
+            from it (Cinder deletes only available or error snapshots).
+        """
+        def delete(conn):
+            response = conn.block_storage.delete(
+                f'/snapshots/{snapshot_id}', microversion=VOLUME_MICROVERSION)
+            if response.status_code != 404:
+                sdk_exc.raise_from_response(response)
+        try:
+            self._project_call(project_id, f'deleting snapshot {snapshot_id}',
+                               delete)
+        except exception.ProjectUnavailable:
+            raise
+        except exception.CloudError as exc:
+            raise errors.snapshot_delete_error(exc) from exc
+
     def get_backup_quota(self, project_id: str,
                          retry: bool = True) -> dict:
         """``backups`` and ``backup_gigabytes`` as limit/in_use/reserved."""
+        return self._quota(project_id, ('backups', 'backup_gigabytes'),
+                           retry)
+
+    def get_snapshot_quota(self, project_id: str,
+                           retry: bool = True) -> dict:
+        """``snapshots`` and ``gigabytes`` as limit/in_use/reserved.
+
+        Snapshots count against ``gigabytes`` beside the volumes (unless
+        Cinder runs with ``no_snapshot_gb_quota``); Nova's createImage
+        needs one ``snapshots`` per volume of the server.
+        """
+        return self._quota(project_id, ('snapshots', 'gigabytes'), retry)
+
+    def _quota(self, project_id: str, keys: tuple, retry: bool) -> dict:
         quota = self._call(f'reading the quota of project {project_id}',
                            lambda: self._storage().get_quota_set(
                                project_id, usage=True), retry=retry)
         result = {}
-        for key in ('backups', 'backup_gigabytes'):
+        for key in keys:
             value = getattr(quota, key, None)
             usage = (quota.usage or {}).get(key, {})
             reserved = (quota.reservation or {}).get(key, 0)

@@ -6,9 +6,11 @@ same methods.
 """
 
 from staffeln.cloud import cinder
+from staffeln.cloud import glance
 from staffeln.cloud import keystone
 from staffeln.cloud import nova
 
 
-class Cloud(nova.NovaCalls, cinder.CinderCalls, keystone.KeystoneCalls):
+class Cloud(nova.NovaCalls, cinder.CinderCalls, glance.GlanceCalls,
+            keystone.KeystoneCalls):
     """The OpenStack operations Staffeln needs, as plain records."""

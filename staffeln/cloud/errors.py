@@ -15,6 +15,14 @@ _NO_PARENT = 'No backups available to do an incremental backup'
 _VOLUME_STATUS = 'Volume to be backed up must be available or in-use'
 _HAS_DEPENDENTS = 'Incremental backups exist for this backup'
 _BACKUP_STATUS = 'Backup status must be available'
+_SNAPSHOT_TO_BACK_UP = 'Snapshot to be backed up must be available'
+_SNAPSHOT_STATUS = 'Snapshot status must be available or error'
+#: Texts of Nova's createImage refusals.
+_SNAPSHOT_QUOTA = 'Quota exceeded for resources'
+_WRONG_STATE = "Cannot 'createImage' instance"
+_NO_AGENT = 'QEMU guest agent is not enabled'
+_NOT_FROZEN = 'Failed to quiesce instance'
+_VOLUME_NOT_SNAPSHOTTABLE = 'status must be available, in-use'
 
 
 def message(exc: Exception) -> str:
@@ -77,6 +85,40 @@ def backup_create_error(error: exception.CloudError) -> exception.CloudError:
     if error.status == 400 and _NO_PARENT in text:
         return exception.NoParentBackup(text, status=400)
     if error.status == 400 and _VOLUME_STATUS in text:
+        return exception.VolumeBusy(text, status=400)
+    if error.status == 400 and _SNAPSHOT_TO_BACK_UP in text:
+        return exception.SnapshotBusy(text, status=400)
+    return error
+
+
+def snapshot_delete_error(error: exception.CloudError
+                          ) -> exception.CloudError:
+    """What Cinder's refusal of a snapshot delete means."""
+    if error.status == 400 and _SNAPSHOT_STATUS in str(error):
+        return exception.SnapshotBusy(str(error), status=400)
+    return error
+
+
+def server_image_error(error: exception.CloudError) -> exception.CloudError:
+    """What Nova's refusal of a createImage means.
+
+    403 is a refusal by policy, or the snapshot quota checked for all the
+    server's volumes at once (nothing was made); 409 a server in a state
+    that cannot be snapshotted; a refused freeze of a guest whose image
+    requires one is a 400 (no agent) or a 409 (the agent did not answer);
+    a 400 naming a volume's status is a volume Cinder could not snapshot
+    (``backing-up``, say), and the snapshots made before it are left.
+    """
+    text = str(error)
+    if error.status == 403 and _SNAPSHOT_QUOTA in text:
+        return exception.QuotaExceeded(f'snapshot quota exceeded: {text}',
+                                       status=403)
+    if error.status in (400, 409) and (_NO_AGENT in text
+                                       or _NOT_FROZEN in text):
+        return exception.QuiesceFailed(text, status=error.status)
+    if error.status == 409 and _WRONG_STATE in text:
+        return exception.ServerBusy(text, status=409)
+    if error.status == 400 and _VOLUME_NOT_SNAPSHOTTABLE in text:
         return exception.VolumeBusy(text, status=400)
     return error
 

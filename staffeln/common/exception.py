@@ -68,7 +68,7 @@ class ProjectUnavailable(CloudError):
 
 
 class QuotaExceeded(CloudError):
-    """Cinder refused a backup because the project's quota is used up."""
+    """A backup or snapshot was refused: the project's quota is used up."""
 
 
 class NoParentBackup(CloudError):
@@ -84,3 +84,19 @@ class BackupBusy(CloudError):
 
     Its status does not allow it, or incremental backups depend on it.
     """
+
+
+class ServerBusy(CloudError):
+    """Nova cannot snapshot the server in its current state."""
+
+
+class QuiesceFailed(CloudError):
+    """Nova could not freeze the guest and the image requires it.
+
+    The image has ``os_require_quiesce``, and the guest agent is not
+    enabled or did not answer.
+    """
+
+
+class SnapshotBusy(CloudError):
+    """Cinder cannot back up or delete the snapshot in its current status."""

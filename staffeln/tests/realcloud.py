@@ -167,6 +167,15 @@ def wait_volume_deleted(conn: openstack.connection.Connection,
              failed=lambda v: v.status == 'error_deleting')
 
 
+def wait_snapshot_deleted(conn: openstack.connection.Connection,
+                          snapshot_id: str,
+                          timeout: float = VOLUME_TIMEOUT) -> None:
+    wait_for(_gone(lambda: conn.block_storage.get_snapshot(snapshot_id)),
+             lambda s: s is None, what=f'snapshot {snapshot_id} deleted',
+             timeout=timeout,
+             failed=lambda s: s.status == 'error_deleting')
+
+
 def wait_server_deleted(conn: openstack.connection.Connection,
                         server_id: str,
                         timeout: float = SERVER_TIMEOUT) -> None:
@@ -212,8 +221,14 @@ class BootedServer:
 def boot_servers(conn: openstack.connection.Connection, flavor_id: str,
                  names: Sequence[str],
                  metadata: Mapping[str, str] | None = None,
-                 attempts: int = 2) -> list[BootedServer]:
+                 attempts: int = 2,
+                 image_metadata: Mapping[str, str] | None = None
+                 ) -> list[BootedServer]:
     """Boot servers from fresh 1 GB volumes, concurrently, in one project.
+
+    ``image_metadata`` becomes each boot volume's Glance image properties
+    (``os-set_image_metadata``) before the boot, as if the volume had been
+    made from an image with them: Nova copies them to the server.
 
     Nova's fake driver boots only from volume; a first boot on a cold cloud
     sometimes fails, so a server that ends in ERROR is deleted and booted
@@ -223,6 +238,12 @@ def boot_servers(conn: openstack.connection.Connection, flavor_id: str,
     for spec in specs:
         spec.boot_volume_id = create_volume(
             conn, name=f'{spec.name}-boot', bootable=True).id
+        if image_metadata:
+            response = conn.block_storage.post(
+                f'/volumes/{spec.boot_volume_id}/action',
+                json={'os-set_image_metadata': {
+                    'metadata': dict(image_metadata)}})
+            os_exc.raise_from_response(response)
     pending = list(specs)
     for attempt in range(attempts):
         for spec in pending:
@@ -291,9 +312,27 @@ def delete_backups(conn: openstack.connection.Connection,
             remaining.discard(backup.id)
 
 
+def has_image_service(conn: openstack.connection.Connection) -> bool:
+    """Whether the catalog lists Glance."""
+    catalog = conn.session.auth.get_access(conn.session).service_catalog
+    return bool(catalog.get_endpoints(service_type='image'))
+
+
+def delete_images(admin: openstack.connection.Connection,
+                  project_id: str) -> None:
+    """Delete the Glance images a project owns (createImage leaves them)."""
+    response = admin.image.get('/images', params={'owner': project_id})
+    os_exc.raise_from_response(response)
+    for image in response.json().get('images', []):
+        admin.image.delete(f"/images/{image['id']}")
+
+
 def purge_project(admin: openstack.connection.Connection,
                   project_id: str) -> None:
-    """Delete every server, backup and volume of a project (as admin)."""
+    """Delete every server, backup, image and volume of a project.
+
+    As admin; volumes go with their snapshots (cascade).
+    """
     if has_compute(admin):
         servers = _in_project(admin.compute.servers(all_projects=True),
                               project_id)
@@ -303,6 +342,8 @@ def purge_project(admin: openstack.connection.Connection,
             wait_server_deleted(admin, server.id)
     delete_backups(admin, [b.id for b in _in_project(
         admin.block_storage.backups(all_projects=True), project_id)])
+    if has_image_service(admin):
+        delete_images(admin, project_id)
     volumes = _in_project(admin.block_storage.volumes(all_projects=True),
                           project_id)
     for volume in volumes:
@@ -321,8 +362,8 @@ def purge_project(admin: openstack.connection.Connection,
 class Tenant(fixtures.Fixture):
     """A fresh project and a user with the ``member`` role in it.
 
-    On cleanup every server, backup and volume left in the project is
-    deleted, then the user and the project.
+    On cleanup every server, backup, image and volume (with its snapshots)
+    left in the project is deleted, then the user and the project.
     """
 
     def __init__(self, admin: openstack.connection.Connection,

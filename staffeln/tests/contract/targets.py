@@ -26,6 +26,8 @@ Connection = openstack.connection.Connection
 BACKUP_BUSY = ('creating', 'deleting', 'restoring')
 #: How many clock steps the simulator gets to finish a backup.
 SIM_MAX_STEPS = 20
+#: Seconds the simulator takes to make a volume snapshot.
+SIM_SNAPSHOT_DURATION = 10.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +72,32 @@ class Target(fixtures.Fixture, metaclass=abc.ABCMeta):
     @abc.abstractmethod
     def wait_snapshot(self, conn: Connection, snapshot_id: str) -> Any:
         """The snapshot once it is ``available``."""
+
+    @abc.abstractmethod
+    def wait_snapshot_deleted(self, conn: Connection,
+                              snapshot_id: str) -> None:
+        """Returns once the snapshot is gone."""
+
+    @abc.abstractmethod
+    def add_volume_backed_server(
+            self, tenant: Tenant, name: str, *,
+            volume_ids: Iterable[str] = (),
+            image_metadata: Mapping[str, str] | None = None
+    ) -> tuple[str, str]:
+        """An ``ACTIVE`` server booted from a fresh volume.
+
+        The boot volume has ``image_metadata`` as its Glance image
+        properties before the boot; ``volume_ids`` are attached too.
+        Returns the server's and the boot volume's ids.
+        """
+
+    @abc.abstractmethod
+    def add_image_booted_server(self, tenant: Tenant, name: str) -> str:
+        """An ``ACTIVE`` server booted from a Glance image; its id."""
+
+    @abc.abstractmethod
+    def reset_server_state(self, server_id: str, state: str) -> None:
+        """An admin's ``os-resetState`` (``error`` or ``active``)."""
 
     @abc.abstractmethod
     def add_servers(self, tenant: Tenant, names: Sequence[str], *,
@@ -120,7 +148,10 @@ class SimTarget(Target):
     """The simulated cloud, served over HTTP, with a manual clock."""
 
     def _setUp(self) -> None:
-        self.sim = self.useFixture(sim_fixture.SimCloudFixture())
+        # Snapshots take time, as on the real cloud, so that a scenario
+        # sees them ``creating`` first.
+        self.sim = self.useFixture(sim_fixture.SimCloudFixture(
+            snapshot_duration=SIM_SNAPSHOT_DURATION))
         self.cloud = self.sim.cloud
         self.admin = self.sim.admin_connection()
 
@@ -153,6 +184,25 @@ class SimTarget(Target):
 
     def attach(self, tenant: Tenant, server_id: str, volume_id: str) -> None:
         self.cloud.attach(self.cloud.servers.get(server_id), volume_id)
+
+    def add_volume_backed_server(
+            self, tenant: Tenant, name: str, *,
+            volume_ids: Iterable[str] = (),
+            image_metadata: Mapping[str, str] | None = None
+    ) -> tuple[str, str]:
+        boot = self.cloud.add_volume(
+            tenant.project_id, name=f'{name}-boot', bootable=True,
+            image_metadata=image_metadata)
+        server = self.cloud.add_server(tenant.project_id, name,
+                                       volume_ids=[boot.id, *volume_ids])
+        return server.id, boot.id
+
+    def add_image_booted_server(self, tenant: Tenant, name: str) -> str:
+        return self.cloud.add_server(tenant.project_id, name,
+                                     image_id=str(uuid.uuid4())).id
+
+    def reset_server_state(self, server_id: str, state: str) -> None:
+        self.cloud.servers.get(server_id).status = state.upper()
 
     def set_quota(self, project_id: str, **limits: int) -> None:
         self.cloud.set_quota(project_id, **limits)
@@ -205,6 +255,16 @@ class SimTarget(Target):
             self.sim.clock.advance(max(self.cloud.snapshot_duration, 1.0))
         raise AssertionError(f'snapshot {snapshot_id} not available')
 
+    def wait_snapshot_deleted(self, conn: Connection,
+                              snapshot_id: str) -> None:
+        for _ in range(SIM_MAX_STEPS):
+            try:
+                conn.block_storage.get_snapshot(snapshot_id)
+            except openstack.exceptions.NotFoundException:
+                return
+            self._step()
+        raise AssertionError(f'snapshot {snapshot_id} not deleted')
+
     def wait_volume_deleted(self, conn: Connection, volume_id: str) -> None:
         for _ in range(SIM_MAX_STEPS):
             try:
@@ -246,6 +306,51 @@ class RealTarget(Target):
     def attach(self, tenant: Tenant, server_id: str, volume_id: str) -> None:
         realcloud.attach_volume(tenant.conn, server_id, volume_id)
 
+    def add_volume_backed_server(
+            self, tenant: Tenant, name: str, *,
+            volume_ids: Iterable[str] = (),
+            image_metadata: Mapping[str, str] | None = None
+    ) -> tuple[str, str]:
+        if self._flavor_id is None:
+            self._flavor_id = self.useFixture(realcloud.Flavor(self.admin)).id
+        [server] = realcloud.boot_servers(tenant.conn, self._flavor_id,
+                                          [name],
+                                          image_metadata=image_metadata)
+        for volume_id in volume_ids:
+            self.attach(tenant, server.server_id, volume_id)
+        return server.server_id, server.boot_volume_id
+
+    def add_image_booted_server(self, tenant: Tenant, name: str) -> str:
+        """From a 1 KiB public image, with a flavor that has a disk.
+
+        Nova refuses a member's boot from an image with a ``disk=0``
+        flavor, and the fake driver needs no real image data.
+        """
+        image = self.admin.image.create_image(
+            name=realcloud.unique_name('image'), disk_format='raw',
+            container_format='bare', visibility='public',
+            data=b'\0' * 1024)
+        self.addCleanup(self.admin.image.delete_image, image.id,
+                        ignore_missing=True)
+        flavor = self.admin.compute.create_flavor(
+            name=realcloud.unique_name('flavor'), ram=64, vcpus=1, disk=1)
+        self.addCleanup(self.admin.compute.delete_flavor, flavor.id)
+        server = tenant.conn.compute.create_server(
+            name=name, flavor_id=flavor.id, image_id=image.id,
+            networks='none')
+        realcloud.wait_for(
+            lambda: tenant.conn.compute.get_server(server.id),
+            lambda s: s.status == 'ACTIVE', what=f'server {name} boot',
+            timeout=realcloud.SERVER_TIMEOUT,
+            failed=lambda s: s.status == 'ERROR')
+        return server.id
+
+    def reset_server_state(self, server_id: str, state: str) -> None:
+        response = self.admin.compute.post(
+            f'/servers/{server_id}/action',
+            json={'os-resetState': {'state': state}})
+        openstack.exceptions.raise_from_response(response)
+
     def set_quota(self, project_id: str, **limits: int) -> None:
         self.admin.block_storage.update_quota_set(project_id, **limits)
 
@@ -262,6 +367,10 @@ class RealTarget(Target):
 
     def wait_volume_deleted(self, conn: Connection, volume_id: str) -> None:
         realcloud.wait_volume_deleted(conn, volume_id)
+
+    def wait_snapshot_deleted(self, conn: Connection,
+                              snapshot_id: str) -> None:
+        realcloud.wait_snapshot_deleted(conn, snapshot_id)
 
     def wait_snapshot(self, conn: Connection, snapshot_id: str) -> Any:
         return realcloud.wait_for(

@@ -1,4 +1,4 @@
-"""A simulated OpenStack cloud (Keystone v3, Nova, Cinder v3 subsets).
+"""A simulated OpenStack cloud (Keystone v3, Nova, Cinder v3, Glance v2).
 
 It is served over real HTTP and driven by the real openstacksdk, for the
 functional tests, the demo and the benchmarks. It is a test tool: no module
@@ -10,11 +10,13 @@ Layout, one package per service, each with its HTTP API and its rules:
 
 * ``keystone/``: ``api`` (the HTTP API) and ``rules`` (domains, projects,
   users, roles, assignments, tokens);
-* ``nova/``: ``api`` and ``rules`` (servers, metadata, tags);
+* ``nova/``: ``api``, ``rules`` (servers, metadata, tags) and ``images``
+  (the createImage action: volume snapshots and an image record);
 * ``cinder/``: ``api``, ``views`` (JSON by microversion), ``volumes``,
-  ``backups``, ``quotas`` and ``listing`` (Cinder's list semantics).
+  ``backups``, ``quotas`` and ``listing`` (Cinder's list semantics);
+* ``glance/``: ``api`` and ``rules`` (show, list and delete images).
 
-Shared by the three: ``state`` (the :class:`~.state.Cloud` they share),
+Shared by them: ``state`` (the :class:`~.state.Cloud` they share),
 ``models``, ``index`` (newest-first paging), ``ids``, ``context`` (caller
 and microversion), ``errors``, ``faults`` (injected faults), ``versions``,
 ``web`` (request helpers), ``control`` (``/_sim``), ``app``, ``server``,

@@ -1,4 +1,4 @@
-"""The WSGI application: services under /identity, /compute and /volume.
+"""The WSGI application: /identity, /compute, /volume and /image.
 
 Around every request: the call is counted under its route template, an
 injected fault may answer (or delay) it, and the cloud's due events run
@@ -18,6 +18,7 @@ import werkzeug.routing
 from staffeln.tests.simcloud.cinder import api as cinder_api
 from staffeln.tests.simcloud import control
 from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud.glance import api as glance_api
 from staffeln.tests.simcloud.keystone import api as keystone_api
 from staffeln.tests.simcloud.nova import api as nova_api
 from staffeln.tests.simcloud import state
@@ -57,12 +58,17 @@ class SimFlask(flask.Flask):
 
 def _error_response(service: str, code: int, message: str,
                     headers: dict[str, str] | None = None) -> flask.Response:
-    response = flask.jsonify(errors.error_body(service, code, message,
-                                               headers))
-    response.status_code = code
+    if service == 'image':
+        response = flask.Response(errors.glance_page(code, message),
+                                  status=code,
+                                  content_type='text/html; charset=UTF-8')
+    else:
+        response = flask.jsonify(errors.error_body(service, code, message,
+                                                   headers))
+        response.status_code = code
     for name, value in (headers or {}).items():
         response.headers[name] = value
-    if code == 401 and service in ('compute', 'volume'):
+    if code == 401 and service in ('compute', 'volume', 'image'):
         response.headers['WWW-Authenticate'] = (
             f'Keystone uri="{web.base_url()}/identity/v3"')
     return response
@@ -131,6 +137,7 @@ def create_app(cloud: state.Cloud) -> flask.Flask:
     app.register_error_handler(errors.SimError, _handle_sim_error)
     app.register_error_handler(werkzeug.exceptions.HTTPException,
                                _handle_http_error)
-    for blueprint in (keystone_api.bp, nova_api.bp, cinder_api.bp, control.bp):
+    for blueprint in (keystone_api.bp, nova_api.bp, cinder_api.bp,
+                      glance_api.bp, control.bp):
         app.register_blueprint(blueprint)
     return app

@@ -3,7 +3,8 @@
 Nova and Cinder wrap errors as ``{"<faultName>": {"code": N, "message": M}}``
 (the names come from their ``wsgi.Fault`` tables); Keystone, and
 keystonemiddleware in front of Nova and Cinder, answer
-``{"error": {"code": N, "title": T, "message": M}}``.
+``{"error": {"code": N, "title": T, "message": M}}``; Glance answers an
+HTML page.
 """
 
 from __future__ import annotations
@@ -78,9 +79,21 @@ class NotAcceptable(SimError):
 
 
 def service_of(path: str) -> str:
-    """'identity', 'compute', 'volume' or 'sim' from a request path."""
+    """'identity', 'compute', 'volume', 'image' or 'sim' from a path."""
     first = path.lstrip('/').split('/', 1)[0]
-    return first if first in ('identity', 'compute', 'volume') else 'sim'
+    return first if first in ('identity', 'compute', 'volume',
+                              'image') else 'sim'
+
+
+def glance_page(code: int, message: str) -> str:
+    """Glance's error answer: webob's HTML page (``text/html``)."""
+    try:
+        status = f'{code} {http.HTTPStatus(code).phrase}'
+    except ValueError:
+        status = str(code)
+    return (f'<html>\n <head>\n  <title>{status}</title>\n </head>\n'
+            f' <body>\n  <h1>{status}</h1>\n  {message}<br /><br />\n\n\n\n'
+            ' </body>\n</html>')
 
 
 def fault_body(code: int, message: str,

@@ -84,6 +84,15 @@ class Server:
     availability_zone: str = 'nova'
     host: str = 'sim-compute-1'
     key_name: str | None = None
+    #: The Glance image it was booted from; None for a volume-backed server
+    #: (booted from its first volume).
+    image_id: str | None = None
+    #: The image properties Nova keeps from the boot image or volume
+    #: (``hw_qemu_guest_agent``, ``os_require_quiesce``, ...).
+    image_properties: dict[str, str] = dataclasses.field(
+        default_factory=dict)
+    #: Whether the guest agent answers a freeze (with the agent enabled).
+    guest_agent_answers: bool = True
 
 
 @dataclasses.dataclass(slots=True)
@@ -115,6 +124,9 @@ class Volume:
     snapshot_id: str | None = None
     source_volid: str | None = None
     backup_id: str | None = None
+    #: Glance image properties of the volume (``volume_image_metadata``):
+    #: a server booted from it gets them, e.g. ``hw_qemu_guest_agent``.
+    image_metadata: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(slots=True)
@@ -130,6 +142,33 @@ class Snapshot:
     name: str | None = None
     description: str | None = None
     metadata: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(slots=True)
+class Image:
+    """A Glance image.
+
+    Nova's createImage of a volume-backed server makes one with no data
+    whose properties name the volume snapshots.
+    """
+
+    id: str
+    name: str | None
+    owner: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    status: str = 'active'
+    size: int | None = 0
+    visibility: str = 'private'
+    disk_format: str | None = 'raw'
+    container_format: str | None = 'bare'
+    min_disk: int = 0
+    min_ram: int = 0
+    protected: bool = False
+    #: Every other property, as Glance stores them: strings.
+    properties: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: Not in the API: whether Nova froze the guest for it (tests read it).
+    quiesced: bool = False
 
 
 @dataclasses.dataclass(slots=True)

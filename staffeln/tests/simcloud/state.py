@@ -1,4 +1,5 @@
-"""The in-memory cloud that the simulated Keystone, Nova and Cinder share.
+"""The in-memory cloud that the simulated Keystone, Nova, Cinder and Glance
+share.
 
 Time only moves with the injected clock. Work that takes time in a real cloud
 (a backup running, a deletion) is an event due at a clock time; due events run
@@ -29,7 +30,7 @@ Event = Callable[[datetime.datetime], None]
 
 
 class Cloud:
-    """Projects, users, servers, volumes, snapshots, backups and quotas."""
+    """Projects, users, servers, volumes, snapshots, backups, images."""
 
     def __init__(self, clock: clock_mod.Clock | None = None, *,
                  seed: int | str = 0,
@@ -55,6 +56,11 @@ class Cloud:
         self.backups: index.OrderedStore[models.Backup] = (
             index.OrderedStore(('project_id', 'volume_id')))
         self.deleted_backups: dict[str, models.Backup] = {}
+        self.images: index.OrderedStore[models.Image] = (
+            index.OrderedStore(('owner',)))
+        #: Nova policy rules that refuse every caller (403), e.g.
+        #: ``os_compute_api:servers:create_image:allow_volume_backed``.
+        self.nova_denied: set[str] = set()
         self.quotas = quotas_mod.QuotaBook(dict(default_quotas or {}))
         self.faults = faults_mod.FaultSet()
         self.backup_outcomes = faults_mod.OutcomeQueue()
@@ -186,7 +192,9 @@ class Cloud:
                    name: str | None = None, status: str = 'available',
                    metadata: Mapping[str, str] | None = None,
                    bootable: bool = False, user_id: str | None = None,
-                   description: str | None = None) -> models.Volume:
+                   description: str | None = None,
+                   image_metadata: Mapping[str, str] | None = None
+                   ) -> models.Volume:
         with self.lock:
             now = self.now()
             volume = models.Volume(
@@ -196,6 +204,7 @@ class Cloud:
                     f'volume-{len(self.volumes) + 1}'),
                 size=size, status=status, metadata=dict(metadata or {}),
                 bootable=bootable, description=description,
+                image_metadata=dict(image_metadata or {}),
                 created_at=now, updated_at=now)
             self.volumes.add(volume)
             self.quotas.use(project_id, volumes=1, gigabytes=size)
@@ -205,15 +214,30 @@ class Cloud:
                    metadata: Mapping[str, str] | None = None,
                    tags: Iterable[str] | None = None,
                    volume_ids: Iterable[str] = (), status: str = 'ACTIVE',
-                   user_id: str | None = None) -> models.Server:
-        """A server; its volumes become ``in-use``, attached to it."""
+                   user_id: str | None = None,
+                   image_id: str | None = None,
+                   image_properties: Mapping[str, str] | None = None
+                   ) -> models.Server:
+        """A server; its volumes become ``in-use``, attached to it.
+
+        Without ``image_id`` the server is volume-backed: booted from its
+        first volume. ``image_properties`` are the boot image's, e.g.
+        ``hw_qemu_guest_agent``; by default a volume-backed server gets its
+        boot volume's image metadata, as Nova does at boot.
+        """
         with self.lock:
             now = self.now()
+            volume_ids = list(volume_ids)
+            if image_properties is None and image_id is None and volume_ids:
+                boot = self.volumes.get(volume_ids[0])
+                image_properties = boot.image_metadata if boot else None
             server = models.Server(
                 id=self.ids.uuid(), project_id=project_id,
                 user_id=user_id or self.admin_user.id, name=name,
                 status=status, metadata=dict(metadata or {}),
-                tags=list(tags or []), created_at=now, updated_at=now)
+                tags=list(tags or []), created_at=now, updated_at=now,
+                image_id=image_id,
+                image_properties=dict(image_properties or {}))
             for volume_id in volume_ids:
                 self.attach(server, volume_id)
             self.servers.add(server)
@@ -288,6 +312,10 @@ class Cloud:
     def volume(self, volume_id: str) -> models.Volume | None:
         self.tick()
         return self.volumes.get(volume_id)
+
+    def image(self, image_id: str) -> models.Image | None:
+        self.tick()
+        return self.images.get(image_id)
 
     def backup(self, backup_id: str) -> models.Backup | None:
         self.tick()

@@ -12,6 +12,8 @@ from staffeln.tests.simcloud.cinder import backups as backups_mod
 from staffeln.tests.simcloud.cinder import volumes as volumes_mod
 from staffeln.tests.simcloud import context as ctx_mod
 from staffeln.tests.simcloud import errors
+from staffeln.tests.simcloud.glance import rules as glance_rules
+from staffeln.tests.simcloud.nova import images as nova_images
 from staffeln.tests.simcloud.nova import rules as nova_rules
 from staffeln.tests.simcloud import state
 
@@ -26,13 +28,19 @@ class Services:
     compute: nova_rules.ComputeService
     volumes: volumes_mod.VolumeService
     backups: backups_mod.BackupService
+    images: glance_rules.ImageService
+    server_images: nova_images.ServerImageService
 
     @classmethod
     def for_cloud(cls, cloud: state.Cloud) -> Services:
         volumes = volumes_mod.VolumeService(cloud)
-        return cls(cloud=cloud, compute=nova_rules.ComputeService(cloud),
-                   volumes=volumes,
-                   backups=backups_mod.BackupService(cloud, volumes))
+        compute = nova_rules.ComputeService(cloud)
+        images = glance_rules.ImageService(cloud)
+        return cls(cloud=cloud, compute=compute, volumes=volumes,
+                   backups=backups_mod.BackupService(cloud, volumes),
+                   images=images,
+                   server_images=nova_images.ServerImageService(
+                       cloud, compute, volumes, images))
 
 
 def services() -> Services:

@@ -87,6 +87,8 @@ def volume_detail(volume: models.Volume) -> dict[str, Any]:
         } for a in volume.attachments],
         'os-vol-tenant-attr:tenant_id': volume.project_id,
     }
+    if volume.image_metadata:
+        view['volume_image_metadata'] = dict(volume.image_metadata)
     if ctx.is_admin:
         view.update({'os-vol-host-attr:host': 'sim@lvm#sim',
                      'os-vol-mig-status-attr:migstat': None,

@@ -191,15 +191,38 @@ class VolumeService:
                 f'Invalid volume: Volume {volume.id} status must be '
                 f'{", ".join(valid)}, but current status is: '
                 f'{volume.status}.')
+        return self._add_snapshot(ctx, volume, spec.get('name'),
+                                  spec.get('description'),
+                                  spec.get('metadata'))
+
+    def create_snapshot_force(self, ctx: ctx_mod.RequestContext,
+                              volume: models.Volume, name: str | None,
+                              description: str | None) -> models.Snapshot:
+        """Cinder's ``create_snapshot_force``, as Nova's createImage calls it.
+
+        An ``available`` or ``in-use`` volume, in the caller's project.
+        """
+        if volume.status not in ('available', 'in-use'):
+            raise errors.BadRequest(
+                f'Invalid volume: Volume {volume.id} status must be '
+                f'available, in-use, but current status is: '
+                f'{volume.status}.')
+        return self._add_snapshot(ctx, volume, name, description, None)
+
+    def _add_snapshot(self, ctx: ctx_mod.RequestContext,
+                      volume: models.Volume, name: str | None,
+                      description: str | None,
+                      metadata: Mapping[str, str] | None
+                      ) -> models.Snapshot:
+        """A ``creating`` snapshot, charged to the caller's project."""
         self.cloud.quotas.reserve_snapshot(ctx.project_id or '',
                                            volume.size)
         now = self.cloud.now()
         snapshot = models.Snapshot(
             id=self.cloud.ids.uuid(), project_id=ctx.project_id or '',
             user_id=ctx.user_id, volume_id=volume.id, size=volume.size,
-            name=spec.get('name'), description=spec.get('description'),
-            metadata=dict(spec.get('metadata') or {}),
-            created_at=now, updated_at=now)
+            name=name, description=description,
+            metadata=dict(metadata or {}), created_at=now, updated_at=now)
         self.cloud.snapshots.add(snapshot)
         self.cloud.schedule(self.cloud.snapshot_duration,
                             lambda due: self._snapshot_done(snapshot, due))

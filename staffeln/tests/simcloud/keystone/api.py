@@ -24,7 +24,8 @@ def _stable_id(*parts: str) -> str:
 def catalog(base: str, project_id: str | None) -> list[dict[str, Any]]:
     services = [('identity', 'keystone', f'{base}/identity'),
                 ('compute', 'nova', f'{base}/compute/v2.1'),
-                ('block-storage', 'cinder', f'{base}/volume/v3')]
+                ('block-storage', 'cinder', f'{base}/volume/v3'),
+                ('image', 'glance', f'{base}/image')]
     if project_id:
         services.append(('volumev3', 'cinderv3',
                          f'{base}/volume/v3/{project_id}'))

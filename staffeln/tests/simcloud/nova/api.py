@@ -1,4 +1,5 @@
-"""The simulated Nova v2.1: servers, their metadata, tags and volumes."""
+"""The simulated Nova v2.1: servers, their metadata, tags, volumes and the
+createImage action (see :mod:`.images`)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,15 @@ def _links(server_id: str) -> list[dict[str, str]]:
                                         f'{server_id}'}]
 
 
+def _image_ref(image_id: str | None) -> Any:
+    """A server's ``image``: ``""`` for a volume-backed server."""
+    if image_id is None:
+        return ''
+    return {'id': image_id, 'links': [{
+        'rel': 'bookmark',
+        'href': f'{web.base_url()}/compute/images/{image_id}'}]}
+
+
 def summary(server: models.Server) -> dict[str, Any]:
     return {'id': server.id, 'name': server.name,
             'links': _links(server.id)}
@@ -97,7 +107,7 @@ def detail(server: models.Server, show: bool = False) -> dict[str, Any]:
         'metadata': dict(server.metadata),
         'hostId': '' if server.status == 'BUILD' else hashlib.sha224(
             (server.project_id + server.host).encode()).hexdigest(),
-        'image': '', 'flavor': flavor,
+        'image': _image_ref(server.image_id), 'flavor': flavor,
         'created': web.nova_time(server.created_at),
         'updated': web.nova_time(server.updated_at),
         'addresses': {}, 'accessIPv4': '', 'accessIPv6': '',
@@ -228,6 +238,23 @@ def delete_metadata_item(server_id: str, key: str) -> flask.Response:
     web.services().compute.delete_metadata_item(web.context(), server_id,
                                                 key)
     return web.no_content(204)
+
+
+# -- actions ----------------------------------------------------------------
+@bp.post('/v2.1/servers/<server_id>/action')
+def server_action(server_id: str) -> Any:
+    """``createImage`` only; any other action is unknown here (404)."""
+    body = web.json_body()
+    if not isinstance(body, dict) or 'createImage' not in body:
+        raise errors.NotFound('The resource could not be found.')
+    image = web.services().server_images.create_image(
+        web.context(), server_id, body)
+    if _supports('2.45'):
+        return {'image_id': image.id}, 202
+    response = web.no_content(202)
+    response.headers['Location'] = (
+        f'{web.base_url()}/image/images/{image.id}')
+    return response
 
 
 # -- tags (2.26) ------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Functional tests of the cloud adapter against the simulated cloud."""

@@ -1,0 +1,1 @@
+"""The simulated Glance v2: its HTTP API and its rules."""
