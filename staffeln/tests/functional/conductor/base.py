@@ -1,6 +1,8 @@
 """The conductor in-process against the simulated cloud and a real DB."""
 
 import os
+import subprocess
+import sys
 
 from keystoneauth1 import loading as ks_loading
 import testscenarios
@@ -105,6 +107,18 @@ class ConductorTestCase(base.TestCase):
                 f.write(f'[{section}]\n')
                 f.writelines(f'{k} = {v}\n' for k, v in options.items())
         return path
+
+    def run_once_process(self, config: str, failpoint: str | None = None):
+        """``staffeln-manage run-once`` as a process.
+
+        It kills itself (SIGKILL) at ``failpoint``, if one is given
+        (:mod:`staffeln.tests.failpoints`).
+        """
+        return subprocess.run(
+            [sys.executable, '-m', 'staffeln.tests.failpoints',
+             failpoint or '-', 'staffeln-manage', '--config-file', config,
+             'run-once'],
+            capture_output=True, text=True, timeout=120)
 
     def tasks(self, **filters):
         return db_api.list_tasks(self.context, **filters)

@@ -11,8 +11,6 @@ no task is left in an intermediate state.
 
 import collections
 import signal
-import subprocess
-import sys
 
 from staffeln.db import api as db_api
 from staffeln.db import states
@@ -44,11 +42,7 @@ class TestCrashSafety(base.ConductorTestCase):
                        'create_settle_time': '1s'})
 
     def run_once(self, failpoint=None):
-        return subprocess.run(
-            [sys.executable, '-m', 'staffeln.tests.failpoints',
-             failpoint or '-', 'staffeln-manage', '--config-file',
-             self.config, 'run-once'],
-            capture_output=True, text=True, timeout=120)
+        return self.run_once_process(self.config, failpoint)
 
     def test_killed_then_restarted(self):
         killed = self.run_once(self.step)

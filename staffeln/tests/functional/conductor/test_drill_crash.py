@@ -8,8 +8,6 @@ every drill done, with the volume drilled and its verdict recorded.
 """
 
 import signal
-import subprocess
-import sys
 
 from staffeln.db import api_drills
 from staffeln.db import api_views
@@ -40,11 +38,7 @@ class TestDrillCrashSafety(base.ConductorTestCase):
             drills={'enabled': 'true'})
 
     def run_once(self, failpoint=None):
-        return subprocess.run(
-            [sys.executable, '-m', 'staffeln.tests.failpoints',
-             failpoint or '-', 'staffeln-manage', '--config-file',
-             self.config, 'run-once'],
-            capture_output=True, text=True, timeout=120)
+        return self.run_once_process(self.config, failpoint)
 
     def test_killed_then_restarted(self):
         killed = self.run_once(self.step)
