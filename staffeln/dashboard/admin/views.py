@@ -1,0 +1,86 @@
+"""Admin → Backup Protection: the projects' protection and the
+policies."""
+
+from django.urls import reverse
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from horizon import exceptions
+from horizon import forms
+from horizon import tabs
+
+from staffeln.dashboard.admin import forms as admin_forms
+from staffeln.dashboard.admin import tabs as admin_tabs
+from staffeln.dashboard import api
+
+INDEX_URL = 'horizon:admin:backup_protection:index'
+
+
+def _duration(seconds: int | None) -> str:
+    """``2w``, ``36h``, ``90s``: what the API reads back as the same."""
+    if not seconds:
+        return ''
+    for unit, size in (('w', 604800), ('d', 86400), ('h', 3600),
+                       ('min', 60)):
+        if seconds % size == 0:
+            return f'{seconds // size}{unit}'
+    return f'{seconds}s'
+
+
+class IndexView(tabs.TabbedTableView):
+    tab_group_class = admin_tabs.ProtectionTabs
+    template_name = 'staffeln_dashboard/admin/index.html'
+    page_title = _('Backup Protection')
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            context['total'] = api.stats(self.request).total
+        except Exception:
+            exceptions.handle(self.request,
+                              _('Unable to retrieve statistics.'))
+        return context
+
+
+class CreatePolicyView(forms.ModalFormView):
+    form_class = admin_forms.CreatePolicyForm
+    template_name = 'horizon/common/_modal_form.html'
+    modal_id = 'create_policy_modal'
+    modal_header = _('Create Protection Policy')
+    page_title = _('Create Protection Policy')
+    submit_label = _('Create Policy')
+    submit_url = reverse_lazy('horizon:admin:backup_protection:'
+                              'create_policy')
+    success_url = reverse_lazy(INDEX_URL)
+
+
+class UpdatePolicyView(forms.ModalFormView):
+    form_class = admin_forms.UpdatePolicyForm
+    template_name = 'horizon/common/_modal_form.html'
+    modal_id = 'update_policy_modal'
+    modal_header = _('Edit Protection Policy')
+    page_title = _('Edit Protection Policy')
+    submit_label = _('Save')
+    success_url = reverse_lazy(INDEX_URL)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context['submit_url'] = reverse(
+            'horizon:admin:backup_protection:update_policy',
+            args=(self.kwargs['name'],))
+        return context
+
+    def get_initial(self):
+        try:
+            policy = api.policy_get(self.request, self.kwargs['name'])
+        except Exception:
+            exceptions.handle(self.request,
+                              _('Unable to retrieve the policy.'),
+                              redirect=reverse(INDEX_URL))
+        initial = {key: policy.get(key) for key in (
+            'name', 'description', 'schedule', 'timezone', 'window',
+            'jitter', 'full_every', 'public', 'enabled', 'projects')}
+        initial.update(retention=_duration(policy.get('retention_s')),
+                       full_interval=_duration(policy.get('full_interval_s')),
+                       keep=','.join(f'{rule}={count}' for rule, count in
+                                     (policy.get('keep') or {}).items()))
+        return initial
