@@ -15,15 +15,14 @@ class ApiForm(forms.SelfHandlingForm):
     def call(self, function, *args, **kwargs):
         """``function(...)``'s answer, or None with the refusal shown.
 
-        A 4xx reason that names a field of the form goes on that field;
-        any other goes on top of the form. The page is never an error
-        page: the user fixes the input and submits again.
+        A reason that names a field of the form goes on that field; any
+        other (a clash, a refusal by Cinder, an API that did not answer in
+        time) goes on top of the form. The page is never an error page:
+        the user fixes the input, or waits, and submits again.
         """
         try:
             return function(*args, **kwargs)
         except client.ApiError as exc:
-            if exc.status >= 500:
-                raise
             field = self.api_fields.get(exc.field, exc.field)
             if field in self.fields:
                 self.add_error(field, exc.field_message)

@@ -41,9 +41,16 @@ class IndexView(tabs.TabbedTableView):
         return context
 
 
+_POLICY_HELP = _('A schedule is an interval (6h), a cron expression '
+                 '(0 2 * * 1,3,5), "daily at 02:00" or "weekly on mon,fri '
+                 'at 02:00", read in the policy\'s time zone, as is the '
+                 'window. Staffeln checks the policy whole before it is '
+                 'saved.')
+
+
 class CreatePolicyView(forms.ModalFormView):
     form_class = admin_forms.CreatePolicyForm
-    template_name = 'horizon/common/_modal_form.html'
+    template_name = 'staffeln_dashboard/form.html'
     modal_id = 'create_policy_modal'
     modal_header = _('Create Protection Policy')
     page_title = _('Create Protection Policy')
@@ -52,10 +59,15 @@ class CreatePolicyView(forms.ModalFormView):
                               'create_policy')
     success_url = reverse_lazy(INDEX_URL)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context['form_help'] = _POLICY_HELP
+        return context
+
 
 class UpdatePolicyView(forms.ModalFormView):
     form_class = admin_forms.UpdatePolicyForm
-    template_name = 'horizon/common/_modal_form.html'
+    template_name = 'staffeln_dashboard/form.html'
     modal_id = 'update_policy_modal'
     modal_header = _('Edit Protection Policy')
     page_title = _('Edit Protection Policy')
@@ -67,6 +79,7 @@ class UpdatePolicyView(forms.ModalFormView):
         context['submit_url'] = reverse(
             'horizon:admin:backup_protection:update_policy',
             args=(self.kwargs['name'],))
+        context['form_help'] = _POLICY_HELP
         return context
 
     def get_initial(self):

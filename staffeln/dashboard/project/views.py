@@ -112,7 +112,7 @@ class BackupsView(tabs.TabbedTableView):
 
 
 class _RestoreView(forms.ModalFormView):
-    template_name = 'horizon/common/_modal_form.html'
+    template_name = 'staffeln_dashboard/form.html'
     success_url = reverse_lazy('horizon:project:volumes:index')
     submit_label = _('Restore')
 
@@ -134,6 +134,7 @@ class _RestoreView(forms.ModalFormView):
         context = super().get_context_data(**kwargs)
         context['submit_url'] = reverse(self.submit_url,
                                         args=(self.kwargs['backup_id'],))
+        context['form_help'] = self.form_help
         return context
 
 
@@ -143,6 +144,9 @@ class RestoreView(_RestoreView):
     modal_header = _('Restore Backup to New Volume')
     page_title = _('Restore Backup to New Volume')
     submit_url = 'horizon:project:automated_backups:restore'
+    form_help = _('The backup is restored onto a new volume of this '
+                  'project; the backup stays as it is. An incremental '
+                  'backup restores the whole volume as it was then.')
 
 
 class RestoreOntoView(_RestoreView):
@@ -151,3 +155,6 @@ class RestoreOntoView(_RestoreView):
     modal_header = _('Restore Backup onto Volume')
     page_title = _('Restore Backup onto Volume')
     submit_url = 'horizon:project:automated_backups:restore_onto'
+    form_help = _('The volume\'s data is overwritten with the backup\'s. '
+                  'The volume must be available and at least as large as '
+                  'the backup.')
