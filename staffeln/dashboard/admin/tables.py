@@ -82,12 +82,19 @@ class DeletePolicy(tables.DeleteAction):
         api.policy_delete(request, obj_id)
 
 
-def _retention(policy):
-    seconds = policy.get('retention_s')
+def duration_text(seconds: int | None) -> str:
+    """``2w``, ``36h``, ``90s``: what the API reads back as the same."""
     if not seconds:
-        return _('Default')
-    days, rest = divmod(seconds, 86400)
-    return f'{days}d' if not rest else f'{seconds // 3600}h'
+        return ''
+    for unit, size in (('w', 604800), ('d', 86400), ('h', 3600),
+                       ('min', 60)):
+        if seconds % size == 0:
+            return f'{seconds // size}{unit}'
+    return f'{seconds}s'
+
+
+def _retention(policy):
+    return duration_text(policy.get('retention_s')) or _('Default')
 
 
 class PoliciesTable(tables.DataTable):

@@ -9,21 +9,11 @@ from horizon import forms
 from horizon import tabs
 
 from staffeln.dashboard.admin import forms as admin_forms
+from staffeln.dashboard.admin import tables as admin_tables
 from staffeln.dashboard.admin import tabs as admin_tabs
 from staffeln.dashboard import api
 
 INDEX_URL = 'horizon:admin:backup_protection:index'
-
-
-def _duration(seconds: int | None) -> str:
-    """``2w``, ``36h``, ``90s``: what the API reads back as the same."""
-    if not seconds:
-        return ''
-    for unit, size in (('w', 604800), ('d', 86400), ('h', 3600),
-                       ('min', 60)):
-        if seconds % size == 0:
-            return f'{seconds // size}{unit}'
-    return f'{seconds}s'
 
 
 class IndexView(tabs.TabbedTableView):
@@ -92,8 +82,9 @@ class UpdatePolicyView(forms.ModalFormView):
         initial = {key: policy.get(key) for key in (
             'name', 'description', 'schedule', 'timezone', 'window',
             'jitter', 'full_every', 'public', 'enabled', 'projects')}
-        initial.update(retention=_duration(policy.get('retention_s')),
-                       full_interval=_duration(policy.get('full_interval_s')),
+        text = admin_tables.duration_text
+        initial.update(retention=text(policy.get('retention_s')),
+                       full_interval=text(policy.get('full_interval_s')),
                        keep=','.join(f'{rule}={count}' for rule, count in
                                      (policy.get('keep') or {}).items()))
         return initial

@@ -199,6 +199,19 @@ class TestDashboard(service_user.StaffelnTestCase):
         user.visible('#policies tr[data-object-id="nightly"]')
         user.screenshot('admin-policies')
 
+        # Edited: the form shows what the policy holds and saves a change.
+        user.row_action('policies', 'nightly', 'update')
+        form = user.modal_form()
+        self.assertEqual('01:00-05:00', form.find_element(
+            'css selector', '#id_window').get_attribute('value'))
+        self._fill(user, description='Every night', retention='2w')
+        user.submit_modal()
+        user.find('.alert-success')
+        user.click('a[data-target="#backup_protection__policies"]')
+        row = user.visible('#policies tr[data-object-id="nightly"]')
+        self.assertIn('Every night', row.text)
+        self.assertIn('2w', row.text)
+
     def _fill(self, user, **fields) -> None:
         form = user.modal_form()
         for name, value in fields.items():
