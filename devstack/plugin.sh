@@ -25,6 +25,10 @@ if is_service_enabled staffeln-api staffeln-conductor; then
             configure_cinder_for_staffeln
         fi
         init_staffeln
+        if is_service_enabled horizon && \
+                is_service_enabled staffeln-api; then
+            enable_staffeln_dashboard
+        fi
     elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
         echo_summary "Starting Staffeln"
         start_staffeln

@@ -3,7 +3,8 @@
 #
 #   lint, unit, functional (SQLite, MariaDB, PostgreSQL, Redis, RabbitMQ,
 #   the simulated cloud over HTTP), the contract tests against the simulator
-#   and the real cloud, and the integration tests against the real cloud.
+#   and the real cloud, the integration tests against the real cloud, and
+#   the browser tests of the Horizon plugin against the real cloud.
 #
 # It installs what it needs (a virtualenv in .venv, the database servers'
 # Python drivers; for the devstack plugin's tests, uwsgi from the
@@ -12,9 +13,12 @@
 # $TOX_CONSTRAINTS_FILE), starts the
 # loopback services that are not running, and
 # starts the real Keystone/Nova/Cinder of ../shared/realcloud (or
-# $REALCLOUD_UP) for the integration tier, stopping it again on exit.
+# $REALCLOUD_UP) for the integration and browser tiers, stopping it again
+# on exit. The browser tier alone installs the distribution's chromium and
+# chromium-driver, and Horizon (the ``dashboard`` extra) and Selenium
+# (browser-requirements.txt) in the virtualenv.
 #
-# usage: tools/run-tests.sh [lint|unit|functional|integration ...]
+# usage: tools/run-tests.sh [lint|unit|functional|integration|browser ...]
 #        (default: all tiers, in that order)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -26,7 +30,7 @@ export STAFFELN_TEST_DISTRO_VENV=${STAFFELN_TEST_DISTRO_VENV:-$TOP/.venv-distro}
 DISTRO_VENV=$STAFFELN_TEST_DISTRO_VENV
 export REALCLOUD_DIR=${REALCLOUD_DIR:-/tmp/realcloud}
 TIERS=("$@")
-[ ${#TIERS[@]} -gt 0 ] || TIERS=(lint unit functional integration)
+[ ${#TIERS[@]} -gt 0 ] || TIERS=(lint unit functional integration browser)
 T0=$(date +%s)
 say() { printf '\n=== [%4ss] %s\n' "$(( $(date +%s) - T0 ))" "$*"; }
 wants() { local t; for t in "${TIERS[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
@@ -54,8 +58,15 @@ stop_realcloud() {
   kill "$realcloud_pid" 2>/dev/null || true
   bash "$REALCLOUD_UP" down >/dev/null 2>&1 || true
 }
+realcloud_state=
+realcloud_ready() {  # waits for the start once; true when the cloud is up
+  if [ -z "$realcloud_state" ]; then
+    if wait "$realcloud_pid"; then realcloud_state=up; else realcloud_state=down; fi
+  fi
+  [ "$realcloud_state" = up ]
+}
 trap stop_realcloud EXIT
-wants integration && start_realcloud
+if wants integration || wants browser; then start_realcloud; fi
 
 # ------------------------------------------------------------ services
 say "loopback services"
@@ -162,7 +173,7 @@ if wants functional; then
 fi
 if wants integration; then
   say "waiting for the real cloud"
-  if wait "$realcloud_pid"; then
+  if realcloud_ready; then
     say "contract (simulated and real cloud)"
     # One test at a time: the real cloud is one small machine's worth.
     run_stestr staffeln/tests/contract --concurrency=1 STAFFELN_REALCLOUD=1 || failed+=(contract-real)
@@ -171,6 +182,34 @@ if wants integration; then
   else
     cat "$TOP/.realcloud-up.log"; failed+=(realcloud-start)
   fi
+fi
+
+if wants browser; then
+  # The Horizon plugin in headless Chromium: the distribution's browser and
+  # driver (Selenium is given the driver's path and downloads nothing),
+  # Horizon from PyPI within the constraints.
+  B0=$(date +%s)
+  say "browser: chromium, chromium-driver, Horizon and Selenium"
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get install -y -q chromium chromium-driver >/dev/null \
+      || { $SUDO apt-get update -q >/dev/null && \
+           $SUDO apt-get install -y -q chromium chromium-driver >/dev/null; } \
+      || failed+=(chromium-install)
+  fi
+  pip_install -c "$CONSTRAINTS" -r browser-requirements.txt -e ".[dashboard]" \
+    || failed+=(browser-install)
+  say "waiting for the real cloud"
+  if realcloud_ready; then
+    say "browser (Horizon in headless Chromium, real cloud)"
+    run_stestr staffeln/tests/browser --concurrency=1 STAFFELN_REALCLOUD=1 \
+      STAFFELN_BROWSER_SCREENSHOTS="$TOP/doc/build/browser-screenshots" \
+      || failed+=(browser)
+    echo "screenshots: $TOP/doc/build/browser-screenshots"
+  else
+    cat "$TOP/.realcloud-up.log"; failed+=(realcloud-start)
+  fi
+  say "browser tier took $(( $(date +%s) - B0 ))s"
 fi
 
 say "done"

@@ -170,7 +170,10 @@ class Timetable:
             cron.zone(timezone)
         except cron.InvalidCron as exc:
             raise InvalidSchedule(f'timezone: {exc}') from None
-        parsed = Window.parse(window) if window else None
+        try:
+            parsed = Window.parse(window) if window else None
+        except InvalidSchedule as exc:
+            raise InvalidSchedule(f'window: {exc}') from None
         text = ' '.join(str(schedule or '').split())
         try:
             interval = duration.parse(text)

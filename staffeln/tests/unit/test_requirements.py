@@ -2,11 +2,15 @@
 
 requirements.txt lists every third-party package that Staffeln's code
 imports and nothing else (pbr aside); test-requirements.txt adds what the
-tests and tools import or run. lower-constraints.txt pins each of them at its
+tests and tools import or run. The Horizon plugin (staffeln/dashboard)
+may import the ``dashboard`` extra of setup.cfg too, and the browser tests
+(staffeln/tests/browser) that and browser-requirements.txt.
+lower-constraints.txt pins each requirement of the first two files at its
 declared lower bound, which ``tox -e lower-constraints`` proves.
 """
 
 import ast
+import configparser
 import importlib.metadata
 import inspect
 import os
@@ -26,6 +30,14 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
 NOT_IMPORTED = {'pbr', 'hacking', 'stestr', 'pymysql', 'psycopg2-binary',
                 'python-openstackclient'}
 
+#: Who provides the modules of the plugin and the browser tests where the
+#: environment lacks them: only the browser tier installs them.
+BROWSER_TIER_PROVIDERS = {'horizon': {'horizon'},
+                          'openstack_dashboard': {'horizon'},
+                          'django': {'django'}, 'selenium': {'selenium'}}
+DASHBOARD = 'staffeln/dashboard'
+BROWSER_TESTS = 'staffeln/tests/browser'
+
 REQUIREMENT = re.compile(
     r'^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(?P<spec>[^#]*)')
 
@@ -35,15 +47,27 @@ def canonical(name: str) -> str:
     return re.sub(r'[-_.]+', '-', name).lower()
 
 
+def parse_requirements(lines) -> dict[str, str]:
+    """Canonical name -> its version specifier."""
+    found = {}
+    for line in lines:
+        match = REQUIREMENT.match(line.strip())
+        if match:
+            found[canonical(match['name'])] = match['spec'].strip()
+    return found
+
+
 def requirements(filename: str) -> dict[str, str]:
     """Canonical name -> its version specifier, from a requirements file."""
-    found = {}
     with open(os.path.join(TOP, filename)) as f:
-        for line in f:
-            match = REQUIREMENT.match(line.strip())
-            if match:
-                found[canonical(match['name'])] = match['spec'].strip()
-    return found
+        return parse_requirements(f)
+
+
+def extra(name: str) -> dict[str, str]:
+    """Canonical name -> its version specifier, from setup.cfg's extra."""
+    config = configparser.ConfigParser()
+    config.read(os.path.join(TOP, 'setup.cfg'))
+    return parse_requirements(config['extras'][name].splitlines())
 
 
 def lower_bound(spec: str) -> str | None:
@@ -110,14 +134,19 @@ def providers() -> dict[str, set[str]]:
                     for path in dist.files or ()}
         for top in tops:
             found.setdefault(top, set()).add(canonical(dist.metadata['Name']))
+    for top, dists in BROWSER_TIER_PROVIDERS.items():
+        found.setdefault(top, dists)
     return found
 
 
-def python_files(*dirs, exclude=None):
-    """The .py files under ``dirs`` (relative to the top), less ``exclude``."""
+def python_files(*dirs, exclude=()):
+    """The .py files under ``dirs`` (relative to the top).
+
+    Those under the directories of ``exclude`` are left out.
+    """
     for top in dirs:
         for dirpath, dirnames, filenames in os.walk(os.path.join(TOP, top)):
-            if exclude and os.path.relpath(dirpath, TOP) == exclude:
+            if os.path.relpath(dirpath, TOP) in exclude:
                 dirnames.clear()
                 continue
             yield from (os.path.join(dirpath, name)
@@ -130,6 +159,8 @@ class TestRequirements(testtools.TestCase):
         super().setUp()
         self.runtime = requirements('requirements.txt')
         self.test = requirements('test-requirements.txt')
+        self.dashboard = extra('dashboard')
+        self.browser = requirements('browser-requirements.txt')
         self.provider = providers()
 
     def undeclared(self, imports, declared):
@@ -142,20 +173,34 @@ class TestRequirements(testtools.TestCase):
 
     def test_the_code_imports_only_runtime_requirements(self):
         imports = third_party_imports(
-            python_files('staffeln', exclude='staffeln/tests'))
+            python_files('staffeln', exclude=('staffeln/tests', DASHBOARD)))
         self.assertEqual([], self.undeclared(imports, self.runtime))
+
+    def test_the_dashboard_imports_only_its_extra(self):
+        imports = third_party_imports(python_files(DASHBOARD))
+        self.assertIn('horizon', imports)
+        self.assertEqual([], self.undeclared(
+            imports, {**self.runtime, **self.dashboard}))
 
     def test_tests_and_tools_import_only_declared_requirements(self):
         imports = third_party_imports(
-            python_files('staffeln/tests', 'tools'))
+            python_files('staffeln/tests', 'tools', exclude=(BROWSER_TESTS,)))
         self.assertEqual(
             [], self.undeclared(imports, {**self.runtime, **self.test}))
+
+    def test_browser_tests_import_only_declared_requirements(self):
+        imports = third_party_imports(python_files(BROWSER_TESTS))
+        self.assertIn('selenium', imports)
+        self.assertEqual([], self.undeclared(imports, {
+            **self.runtime, **self.test, **self.dashboard,
+            **self.browser}))
 
     def test_every_requirement_is_used(self):
         imports = third_party_imports(python_files('staffeln', 'tools'))
         used = {canonical(dist) for module in imports
                 for dist in self.provider.get(module, ())}
-        unused = set(self.runtime) | set(self.test)
+        unused = set(self.runtime) | set(self.test) | \
+            set(self.dashboard) | set(self.browser)
         self.assertEqual(set(), unused - used - NOT_IMPORTED)
 
     def test_lower_constraints_pin_the_lower_bounds(self):

@@ -6,9 +6,19 @@ import sqlite3
 import yaml
 
 from staffeln.tests.functional.devstack import base
+from staffeln.tests.functional.devstack import sandbox
 
 POSIX_DRIVER = 'cinder.backup.drivers.posix.PosixBackupDriver'
 SWIFT_DRIVER = 'cinder.backup.drivers.swift.SwiftBackupDriver'
+#: The Horizon plugin's enabled files, as Horizon's local/enabled holds them.
+DASHBOARD_ENABLED = ('_1334_staffeln_dashboard.py',
+                     '_1335_project_automated_backups_panel.py',
+                     '_2235_admin_backup_protection_panel.py')
+
+
+def horizon_enabled(devstack) -> str:
+    return devstack.file('opt', 'stack', 'horizon', 'openstack_dashboard',
+                         'local', 'enabled')
 
 
 def openstack_calls(devstack):
@@ -79,6 +89,16 @@ class TestPostConfig(base.TestCase):
             {key: uwsgi[key] for key in ('need-app', 'processes', 'threads',
                                          'master', 'lazy-apps',
                                          'die-on-term')})
+
+    def test_dashboard_enabled_in_horizon(self):
+        # devstack enables Horizon by default.
+        enabled = horizon_enabled(self.ds)
+        self.assertEqual(list(DASHBOARD_ENABLED), sorted(os.listdir(enabled)))
+        plugin = os.path.join(sandbox.TOP, 'staffeln', 'dashboard', 'enabled')
+        for name in DASHBOARD_ENABLED:
+            self.assertEqual(
+                os.path.join(plugin, name),
+                os.path.realpath(os.path.join(enabled, name)))
 
     def test_cinder_policy_rule(self):
         policy = self.ds.file('etc', 'cinder', 'policy.yaml')
@@ -159,3 +179,12 @@ class TestIPv6(base.TestCase):
             (f'role:admin or (project_id:%(project_id)s and '
              f'{url}/v1/backup?backup_id=%(id)s)', [['public', url]]),
             self.rule_and_endpoint(ds))
+
+
+class TestDashboard(base.TestCase):
+    """Without Horizon, nothing of the dashboard is set up."""
+
+    def test_not_without_horizon(self):
+        ds = self.devstack('HOST_IP=127.0.0.1', 'disable_service horizon')
+        ds.must_run('stack', 'post-config')
+        self.assertFalse(os.path.exists(horizon_enabled(ds)))

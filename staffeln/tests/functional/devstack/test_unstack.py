@@ -78,6 +78,10 @@ class TestUnstack(base.TestCase):
         for path in (('etc', 'staffeln'),
                      ('opt', 'stack', 'data', 'staffeln')):
             self.assertFalse(os.path.exists(self.ds.file(*path)), path)
+        # The dashboard's enabled files are gone from Horizon's.
+        self.assertEqual([], os.listdir(self.ds.file(
+            'opt', 'stack', 'horizon', 'openstack_dashboard', 'local',
+            'enabled')))
 
     def test_clean_on_postgresql(self):
         ds = self.devstack('HOST_IP=127.0.0.1', 'disable_service mysql',

@@ -116,8 +116,9 @@ class TestShorthandsAndParsing(testtools.TestCase):
                 ({'schedule': '0 2 * *'}, 'schedule:'),
                 ({'schedule': '1d', 'timezone': 'Mars/Olympus'},
                  'timezone:'),
-                ({'schedule': '1d', 'window': '22:00-22:00'}, 'empty'),
-                ({'schedule': '1d', 'window': '25:00-06:00'}, 'window'),
+                ({'schedule': '1d', 'window': '22:00-22:00'},
+                 'window: the window 22:00-22:00 is empty'),
+                ({'schedule': '1d', 'window': '25:00-06:00'}, 'window:'),
                 ({'schedule': 'weekly on mon,xyz at 02:00'}, 'xyz')):
             error = self.assertRaises(timetable.InvalidSchedule,
                                       timetable.Timetable.parse, **kwargs)
