@@ -37,7 +37,6 @@ import platform
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -47,19 +46,12 @@ import urllib.parse
 import urllib.request
 import uuid
 
-import sqlalchemy as sa
-
-from staffeln.db import migration
 from staffeln.db import models
 from staffeln.db import states
 
-ADMIN_URLS = {
-    'mysql': os.environ.get('STAFFELN_TEST_MYSQL_URL',
-                            'mysql+pymysql://root@127.0.0.1:3306/'),
-    'postgresql': os.environ.get(
-        'STAFFELN_TEST_POSTGRESQL_URL',
-        'postgresql+psycopg2://postgres@127.0.0.1:5432/postgres'),
-}
+# tools/ is the script's own directory, first on sys.path.
+import bench_api_server as server  # noqa: I100
+
 MARKER = '__automated_backup'
 # Status mix of the seeded tasks: most are good backups Staffeln holds.
 STATUS_WEIGHTS = {
@@ -70,148 +62,41 @@ STATUS_WEIGHTS = {
 HELD = {states.AVAILABLE, states.CREATING, states.QUEUED, states.STARTING}
 
 
-class Database:
-    """A fresh database with Staffeln's schema; dropped by ``close()``."""
-
-    def __init__(self, backend: str, workdir: str):
-        self.backend = backend
-        self.name = None
-        if backend == 'sqlite':
-            self.url = f'sqlite:///{workdir}/staffeln.sqlite'
-        else:
-            self.name = 'staffeln_bench_' + uuid.uuid4().hex[:10]
-            admin_url = sa.engine.make_url(ADMIN_URLS[backend])
-            self.admin = sa.create_engine(admin_url,
-                                          isolation_level='AUTOCOMMIT')
-            with self.admin.connect() as conn:
-                conn.execute(sa.text(f'CREATE DATABASE {self.name}'))
-            url = admin_url.set(database=self.name)
-            if backend == 'mysql':
-                url = url.set(query={'charset': 'utf8mb4'})
-            self.url = url.render_as_string(hide_password=False)
-        self.engine = sa.create_engine(self.url)
-        migration.upgrade(engine=self.engine)
-
-    def seed(self, rows: int, rng: random.Random) -> dict[str, str]:
-        """Insert ``rows`` tasks; return backup id -> status."""
-        statuses = list(STATUS_WEIGHTS)
-        weights = list(STATUS_WEIGHTS.values())
-        projects = [uuid.UUID(int=rng.getrandbits(128)).hex
-                    for _ in range(max(1, rows // 100))]
-        now = time.time()
-        backups = {}
-        table = models.BackupTask.__table__
-        with self.engine.begin() as conn:
-            for start in range(0, rows, 5000):
-                batch = []
-                for _ in range(start, min(rows, start + 5000)):
-                    backup_id = str(uuid.UUID(int=rng.getrandbits(128),
-                                              version=4))
-                    status = rng.choices(statuses, weights)[0]
-                    backups[backup_id] = status
-                    batch.append({
-                        'uuid': str(uuid.UUID(int=rng.getrandbits(128),
-                                              version=4)),
-                        'project_id': rng.choice(projects),
-                        'volume_id': str(uuid.UUID(
-                            int=rng.getrandbits(128), version=4)),
-                        'backup_type': rng.choice(('full', 'incremental')),
-                        'status': status,
-                        'backup_id': backup_id,
-                        'attempts': 1,
-                        'created_at': _utc(now),
-                    })
-                conn.execute(table.insert(), batch)
-        return backups
-
-    def analyze(self):
-        """Give the query planner statistics of the seeded tables.
-
-        A table bulk-loaded a moment ago has none: PostgreSQL's autovacuum
-        or MariaDB's persistent statistics would compute them within a
-        minute or so; until then plans can scan whole tables.
-        """
-        tables = ('backup_tasks', 'volumes', 'volume_policies',
-                  'stray_backups')
-        with self.engine.begin() as conn:
-            if self.backend == 'mysql':
-                conn.execute(sa.text(f'ANALYZE TABLE {", ".join(tables)}'))
-            else:
-                conn.execute(sa.text('ANALYZE'))
-
-    def close(self):
-        self.engine.dispose()
-        if self.name:
-            with self.admin.connect() as conn:
-                if self.backend == 'postgresql':
-                    conn.execute(sa.text(
-                        'SELECT pg_terminate_backend(pid) FROM '
-                        'pg_stat_activity WHERE datname = :name AND '
-                        'pid <> pg_backend_pid()'), {'name': self.name})
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS {self.name}'))
-            self.admin.dispose()
+def seed(db, rows: int, rng: random.Random) -> dict[str, str]:
+    """Insert ``rows`` tasks; return backup id -> status."""
+    statuses = list(STATUS_WEIGHTS)
+    weights = list(STATUS_WEIGHTS.values())
+    projects = [uuid.UUID(int=rng.getrandbits(128)).hex
+                for _ in range(max(1, rows // 100))]
+    now = time.time()
+    backups = {}
+    table = models.BackupTask.__table__
+    with db.engine.begin() as conn:
+        for start in range(0, rows, 5000):
+            batch = []
+            for _ in range(start, min(rows, start + 5000)):
+                backup_id = str(uuid.UUID(int=rng.getrandbits(128),
+                                          version=4))
+                status = rng.choices(statuses, weights)[0]
+                backups[backup_id] = status
+                batch.append({
+                    'uuid': str(uuid.UUID(int=rng.getrandbits(128),
+                                          version=4)),
+                    'project_id': rng.choice(projects),
+                    'volume_id': str(uuid.UUID(
+                        int=rng.getrandbits(128), version=4)),
+                    'backup_type': rng.choice(('full', 'incremental')),
+                    'status': status,
+                    'backup_id': backup_id,
+                    'attempts': 1,
+                    'created_at': _utc(now),
+                })
+            conn.execute(table.insert(), batch)
+    return backups
 
 
 def _utc(timestamp):
     return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def start_api(db_url: str, workdir: str, workers: int,
-              processes: int = 1, pool: int | None = None):
-    port = free_port()
-    config = os.path.join(workdir, 'staffeln.conf')
-    with open(config, 'w') as f:
-        f.write(f'[DEFAULT]\nstate_path = {workdir}\n'
-                f'log_file = {workdir}/staffeln-api.log\n'
-                f'[database]\nconnection = {db_url}\n'
-                + (f'max_pool_size = {pool}\nmax_overflow = 0\n'
-                   if pool else '') +
-                f'[api]\nhost = 127.0.0.1\nport = {port}\n'
-                f'workers = {workers}\nprocesses = {processes}\n')
-    api = shutil.which('staffeln-api') or os.path.join(
-        os.path.dirname(sys.executable), 'staffeln-api')
-    process = subprocess.Popen([api, '--config-file', config])
-    url = f'http://127.0.0.1:{port}'
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f'staffeln-api exited with {process.returncode}')
-        try:
-            with urllib.request.urlopen(url + '/healthcheck', timeout=5):
-                return process, url
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    sys.exit('staffeln-api did not become healthy')
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time used so far by ``pid`` and its children (Linux /proc).
-
-    What staffeln-api itself costs per request, whatever else the machine
-    is doing.
-    """
-    pids = [pid]
-    try:
-        with open(f'/proc/{pid}/task/{pid}/children') as f:
-            pids += [int(child) for child in f.read().split()]
-    except OSError:
-        return float('nan')
-    ticks = 0
-    for one in pids:
-        try:
-            with open(f'/proc/{one}/stat') as f:
-                fields = f.read().rpartition(')')[2].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf('SC_CLK_TCK')
 
 
 def cinder_body(backup_id: str, project_id: str, automated: bool) -> str:
@@ -336,10 +221,6 @@ end
 """
 
 
-def _lua_string(text: str) -> str:
-    return '"' + text.replace('\\', '\\\\').replace('"', '\\"') + '"'
-
-
 def run_wrk(url, checks, seconds, connections, threads, close, workdir,
             rate=None):
     script = os.path.join(workdir, f'hook-{int(close)}.lua')
@@ -348,8 +229,9 @@ def run_wrk(url, checks, seconds, connections, threads, close, workdir,
             'delay': (f'function delay()\n  return '
                       f'{1000 * connections / rate:.3f}\nend'
                       if rate else ''),
-            'checks': ',\n'.join(f'{{{_lua_string(p)}, {_lua_string(b)}}}'
-                                 for p, b, _ in checks),
+            'checks': ',\n'.join(
+                f'{{{server.lua_string(p)}, {server.lua_string(b)}}}'
+                for p, b, _ in checks),
             'expected': ', '.join(str(e) for _, _, e in checks),
             'close': '["Connection"] = "close",' if close else '',
             'connections': connections,
@@ -464,16 +346,16 @@ def main():
 
     rng = random.Random(args.seed)
     workdir = tempfile.mkdtemp(prefix='staffeln-bench-')
-    db = Database(args.backend, workdir)
+    db = server.Database(args.backend, workdir)
     api = None
     try:
         started = time.monotonic()
-        backups = db.seed(args.rows, rng)
+        backups = seed(db, args.rows, rng)
         db.analyze()
         print(f'seeded {len(backups)} backup tasks on {args.backend} in '
               f'{time.monotonic() - started:.1f} s')
-        api, url = start_api(db.url, workdir, args.workers, args.processes,
-                             args.pool)
+        api, url = server.start_api(db.url, workdir, args.workers,
+                                    args.processes, args.pool)
         checks = build_checks(backups, args.checks, rng)
         load = ', '.join(f'{v:.1f}' for v in os.getloadavg())
         print(f'machine: {os.cpu_count()} CPUs '
@@ -484,7 +366,7 @@ def main():
               f'{args.pool or "default"}')
         failed = False
         for close in (False, True):
-            cpu = cpu_seconds(api.pid)
+            cpu = server.cpu_seconds(api.pid)
             if args.client == 'wrk':
                 result = run_wrk(url, checks, args.duration,
                                  args.connections, args.threads, close,
@@ -499,7 +381,7 @@ def main():
                   f'ms, p99 {result["p99_ms"]:.2f} ms, '
                   f'{result["requests"]} answers {result["statuses"]}, '
                   f'{result.get("wrong", "?")} wrong')
-            used = cpu_seconds(api.pid) - cpu
+            used = server.cpu_seconds(api.pid) - cpu
             print(f'  staffeln-api CPU: {1000 * used / result["requests"]:.2f}'
                   f' ms per check')
             if result.get('socket_errors'):

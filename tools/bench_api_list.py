@@ -19,14 +19,13 @@ also reports the CPU staffeln-api itself spent per request.
     python tools/bench_api_list.py --backend postgresql --processes 2 \
         --workers 8 --pool 8
 
-Databases are created (and dropped) as by ``tools/bench_api_hook.py``.
+Databases are created (and dropped) as by ``tools/bench_api_server.py``.
 """
 
 import argparse
 import collections
 import datetime
 import http.client
-import importlib.util
 import json
 import os
 import platform
@@ -38,7 +37,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 
 import sqlalchemy as sa
@@ -46,19 +44,8 @@ import sqlalchemy as sa
 from staffeln.db import models
 from staffeln.db import states
 
-
-def _sibling(name: str):
-    """A module of tools/ by its file (tools/ is not a package)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                        f'{name}.py')
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-#: Its Database (create, migrate, drop) and free_port.
-bench_api_hook = _sibling('bench_api_hook')
+# tools/ is the script's own directory, first on sys.path.
+import bench_api_server as server  # noqa: I100
 
 ADMIN = {'X-User-Id': uuid.uuid4().hex, 'X-Project-Id': 'admin',
          'X-Roles': 'admin,member,reader'}
@@ -103,35 +90,6 @@ def seed(db, volumes: int, projects: int, history: int,
             conn.execute(models.BackupTask.__table__.insert(), tasks)
             conn.execute(models.VolumePolicy.__table__.insert(), links)
     return by_project
-
-
-def start_api(db_url: str, workdir: str, workers: int, pool: int,
-              processes: int = 1):
-    port = bench_api_hook.free_port()
-    config = os.path.join(workdir, 'staffeln.conf')
-    with open(config, 'w') as f:
-        f.write(f'[DEFAULT]\nstate_path = {workdir}\n'
-                f'log_file = {workdir}/staffeln-api.log\n'
-                f'[database]\nconnection = {db_url}\n'
-                f'max_pool_size = {pool}\nmax_overflow = 0\n'
-                f'[api]\nhost = 127.0.0.1\nport = {port}\n'
-                f'workers = {workers}\nprocesses = {processes}\n'
-                f'auth_strategy = noauth\n')
-    api = shutil.which('staffeln-api') or os.path.join(
-        os.path.dirname(sys.executable), 'staffeln-api')
-    process = subprocess.Popen([api, '--config-file', config])
-    url = f'http://127.0.0.1:{port}'
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f'staffeln-api exited with {process.returncode}')
-        try:
-            with urllib.request.urlopen(url + '/healthcheck', timeout=5):
-                return process, url
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    sys.exit('staffeln-api did not become healthy')
 
 
 def build_requests(by_project, count: int, rng) -> list:
@@ -203,7 +161,7 @@ end
 
 
 def run_wrk(url, requests_, seconds, connections, threads, workdir):
-    lua = bench_api_hook._lua_string
+    lua = server.lua_string
     for _, _, expected in requests_:
         if expected not in (50, 100):
             sys.exit('with wrk, every page must have 50 or 100 items')
@@ -309,7 +267,7 @@ def main():
 
     rng = random.Random(args.seed)
     workdir = tempfile.mkdtemp(prefix='staffeln-bench-')
-    db = bench_api_hook.Database(args.backend, workdir)
+    db = server.Database(args.backend, workdir)
     api = None
     try:
         started = time.monotonic()
@@ -319,8 +277,9 @@ def main():
         print(f'seeded {args.volumes} volumes in {args.projects} projects, '
               f'{args.history} backups each, on {args.backend} in '
               f'{time.monotonic() - started:.1f} s')
-        api, url = start_api(db.url, workdir, args.workers, args.pool,
-                             args.processes)
+        api, url = server.start_api(db.url, workdir, args.workers,
+                                    args.processes, args.pool,
+                                    auth_strategy='noauth')
         requests_ = build_requests(by_project, 2000, rng)
         load = ', '.join(f'{v:.1f}' for v in os.getloadavg())
         print(f'machine: {os.cpu_count()} CPUs '
@@ -330,7 +289,7 @@ def main():
               f'{args.workers} threads, {args.pool} database connections '
               f'each; client: {args.client}, {args.connections} keep-alive '
               f'connections')
-        cpu = bench_api_hook.cpu_seconds(api.pid)
+        cpu = server.cpu_seconds(api.pid)
         if args.client == 'wrk':
             result = run_wrk(url, requests_, args.duration,
                              args.connections, args.threads, workdir)
@@ -340,7 +299,7 @@ def main():
         print(f'  {result["rps"]:.0f} req/s, p50 {result["p50_ms"]:.1f} ms, '
               f'p99 {result["p99_ms"]:.1f} ms, {result["requests"]} answers '
               f'{result["statuses"]}, {result["wrong"]} wrong')
-        used = bench_api_hook.cpu_seconds(api.pid) - cpu
+        used = server.cpu_seconds(api.pid) - cpu
         print(f'  staffeln-api CPU: {1000 * used / result["requests"]:.2f} '
               f'ms per request')
         if result['wrong']:
