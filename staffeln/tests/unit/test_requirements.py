@@ -104,16 +104,20 @@ def third_party_imports(paths) -> dict[str, str]:
     """Top-level third-party module -> a file that imports it.
 
     A module imported under ``except ImportError`` is optional: it is left
-    out, with every other import of it in that file.
+    out, with every other import of it in that file. So is a module beside
+    the importing file (a script's own directory is first on its path, as
+    for the benchmarks in tools/).
     """
     found = {}
     for path in paths:
         with open(path) as f:
             tree = ast.parse(f.read())
         optional = optional_modules(tree)
+        here = os.path.dirname(path)
         for top in imported_modules(tree):
             if top == 'staffeln' or top in sys.stdlib_module_names or \
-                    top in optional:
+                    top in optional or \
+                    os.path.exists(os.path.join(here, f'{top}.py')):
                 continue
             found.setdefault(top, os.path.relpath(path, TOP))
     return found
