@@ -109,7 +109,7 @@ def time(args, name: str) -> datetime.datetime | None:
 # ---------------------------------------------------------------- listings
 
 VOLUME_SORT_KEYS = ('id', 'name', 'project_id', 'size_gb', 'created_at')
-VOLUME_ARGS = _PAGING + _SCOPE + ('server_id', 'state')
+VOLUME_ARGS = _PAGING + _SCOPE + ('server_id', 'state', 'policy')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,13 +118,19 @@ class VolumeQuery:
     page: api_views.Page
     server_id: str | None
     state: str | None
+    #: Only the volumes this policy (by name) protects.
+    policy: str | None = None
 
 
 def volume_query(args) -> VolumeQuery:
     check_known(args, VOLUME_ARGS)
+    policy = single(args, 'policy')
+    if policy is not None and not 0 < len(policy) <= 64:
+        raise errors.BadRequest('a policy name has 1 to 64 characters')
     return VolumeQuery(scope(args), page(args, VOLUME_SORT_KEYS),
                        optional_uuid(args, 'server_id'),
-                       choice(args, 'state', api_views.VOLUME_STATES))
+                       choice(args, 'state', api_views.VOLUME_STATES),
+                       policy)
 
 
 BACKUP_SORT_KEYS = ('created_at', 'started_at', 'finished_at', 'size_gb',

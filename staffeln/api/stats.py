@@ -7,7 +7,10 @@ and the use of the Cinder backup quota: ``quota_*``, as the conductor last
 read it (:mod:`staffeln.db.api_quotas`), summed over the projects in the
 total. The statistics of one project also ask Cinder (one call): its
 answer, ``quota`` (``null`` when Cinder cannot be asked), then gives the
-``quota_*`` fields too. The rules are in :mod:`staffeln.policies.stats`.
+``quota_*`` fields too. ``quota_*_forecast`` is what the project's
+policies and retention will hold once every chain is full, as the
+conductor last forecast it (:mod:`staffeln.rules.forecast`), summed in the
+total. The rules are in :mod:`staffeln.policies.stats`.
 """
 
 import datetime
@@ -34,6 +37,8 @@ _QUOTAS = ('backups', 'backup_gigabytes')
 QUOTA_FIELDS = ('quota_backups_used', 'quota_backups_limit',
                 'quota_backup_gigabytes_used', 'quota_backup_gigabytes_limit',
                 'quota_read_at')
+FORECAST_FIELDS = ('quota_backups_forecast',
+                   'quota_backup_gigabytes_forecast', 'quota_forecast_at')
 
 
 def _empty() -> dict:
@@ -51,6 +56,26 @@ def _recorded_use(row) -> dict:
             'quota_backup_gigabytes_used': row.gigabytes_used,
             'quota_backup_gigabytes_limit': row.gigabytes_limit,
             'quota_read_at': row.read_at}
+
+
+def _forecast(row) -> dict:
+    """A project's forecast need as the conductor last made it."""
+    if row is None or row.forecast_at is None:
+        return dict.fromkeys(FORECAST_FIELDS)
+    return {'quota_backups_forecast': row.forecast_backups,
+            'quota_backup_gigabytes_forecast': row.forecast_gigabytes,
+            'quota_forecast_at': row.forecast_at}
+
+
+def _total_forecast(forecasts: list[dict]) -> dict:
+    """Forecasts summed over the projects that have one, at the oldest."""
+    known = [f for f in forecasts if f['quota_forecast_at'] is not None]
+    if not known:
+        return dict.fromkeys(FORECAST_FIELDS)
+    total = {key: sum(f[key] or 0 for f in known)
+             for key in FORECAST_FIELDS[:2]}
+    total['quota_forecast_at'] = min(f['quota_forecast_at'] for f in known)
+    return total
 
 
 def _live_use(live: dict, now) -> dict:
@@ -84,7 +109,8 @@ def _total_use(uses: list[dict]) -> dict:
 
 
 def _with_times(stats: dict) -> dict:
-    return stats | {'quota_read_at': resource.iso(stats['quota_read_at'])}
+    return stats | {key: resource.iso(stats[key])
+                    for key in ('quota_read_at', 'quota_forecast_at')}
 
 
 def compute(ctx, project_id: str | None, now,
@@ -104,6 +130,8 @@ def compute(ctx, project_id: str | None, now,
            for project in set(per_project) | ({project_id} - {None})}
     if live_quota is not None:
         use[project_id] = _live_use(live_quota, now)
+    for project in use:
+        use[project] |= _forecast(quotas.get(project))
     total = _empty()
     projects = []
     for project in sorted(per_project):
@@ -112,8 +140,12 @@ def compute(ctx, project_id: str | None, now,
                          **_with_times(use[project])})
         for key in total:
             total[key] += stats[key]
-    total |= _with_times(use[project_id] if project_id is not None
-                         else _total_use([use[p] for p in per_project]))
+    if project_id is not None:
+        total |= _with_times(use[project_id])
+    else:
+        total |= _with_times(
+            _total_use([use[p] for p in per_project])
+            | _total_forecast([use[p] for p in per_project]))
     return {'projects': projects, 'total': total}
 
 

@@ -99,7 +99,8 @@ def list_volumes():
         query.scope, ctx, volume_policies.LIST,
         volume_policies.LIST_ALL_PROJECTS)
     volumes, facts = api_views.volume_listing(
-        ctx, query.page, project_id, query.server_id, query.state)
+        ctx, query.page, project_id, query.server_id, query.state,
+        query.policy)
     now, margin = resource.now(), _margin()
     return flask.jsonify({'volumes': [
         view(v, facts[v.id], now, margin) for v in volumes]})

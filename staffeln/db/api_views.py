@@ -102,8 +102,16 @@ def _state_filter(state: str):
     }[state]
 
 
+def _protected_by(policy: str):
+    """The volume is protected by the policy named ``policy``."""
+    return sa.exists().where(VolumePolicy.volume_id == Volume.id,
+                             VolumePolicy.policy_id == Policy.id,
+                             Policy.name == policy)
+
+
 def _volume_page(session, page: Page, project_id: str | None,
-                 server_id: str | None, state: str | None) -> list:
+                 server_id: str | None, state: str | None,
+                 policy: str | None) -> list:
     marker_row = None
     if page.marker is not None:
         marker_row = session.get(Volume, page.marker)
@@ -118,6 +126,8 @@ def _volume_page(session, page: Page, project_id: str | None,
         query = query.where(Volume.server_id == server_id)
     if state is not None:
         query = query.where(_state_filter(state))
+    if policy is not None:
+        query = query.where(_protected_by(policy))
     query = _keyset(query, Volume, page, marker_row, Volume.id)
     return list(session.execute(query))
 
@@ -126,7 +136,8 @@ def _volume_page(session, page: Page, project_id: str | None,
 @context_manager.reader
 def volume_listing(context, page: Page, project_id: str | None = None,
                    server_id: str | None = None,
-                   state: str | None = None) -> tuple[list, dict]:
+                   state: str | None = None,
+                   policy: str | None = None) -> tuple[list, dict]:
     """One page of volumes and their facts, in one transaction.
 
     ``(rows with a volume's columns, {volume id: VolumeFacts})``.
@@ -134,7 +145,7 @@ def volume_listing(context, page: Page, project_id: str | None = None,
     :raises UnknownMarker: no volume has the id ``page.marker``.
     """
     volumes = _volume_page(context.session, page, project_id, server_id,
-                           state)
+                           state, policy)
     return volumes, _volume_facts(context.session, [v.id for v in volumes])
 
 

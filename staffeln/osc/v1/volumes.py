@@ -29,12 +29,15 @@ class ListVolume(command.Lister):
         parser.add_argument('--state', choices=(
             'protected', 'skipped', 'over_quota', 'failing', 'gone'),
             help='Only volumes in this protection state.')
+        parser.add_argument('--policy', metavar='<policy-name>',
+                            help='Only the volumes this policy protects.')
         return parser
 
     def take_action(self, args):
         client = self.app.client_manager.staffeln
         volumes = client.get('/v1/volumes', server_id=args.server,
-                             state=args.state, **common.scope_params(args),
+                             state=args.state, policy=args.policy,
+                             **common.scope_params(args),
                              **common.paging_params(args))['volumes']
         return _COLUMNS, [_row(v) for v in volumes]
 

@@ -4,6 +4,7 @@ import os
 import re
 
 from staffeln.db import api_quotas
+from staffeln.rules import forecast
 from staffeln.tests.functional.api import rest
 from staffeln.tests.functional.api import samples
 
@@ -58,6 +59,11 @@ class TestApiReference(rest.RestTestCase):
                 'backups': {'limit': 50, 'in_use': used, 'reserved': 0},
                 'backup_gigabytes': {'limit': 1000, 'in_use': 2 * used,
                                      'reserved': 0}}, rest.NOW - rest.HOUR)
+            # And what its policies will hold once every chain is full.
+            api_quotas.record_forecasts(self.world.ctx, {
+                project: forecast.Need(backups=14 * used,
+                                       gigabytes=28 * used)},
+                rest.NOW - rest.HOUR)
 
     def test_samples_are_what_the_api_answers(self):
         for name, method, path, persona, request, code in CASES:

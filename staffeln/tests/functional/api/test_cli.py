@@ -17,6 +17,7 @@ from keystonemiddleware import auth_token
 from staffeln.cloud import client as cloud_client
 from staffeln.common import context as staffeln_context
 from staffeln.db import api as db_api
+from staffeln.db import api_policies
 from staffeln.db import api_quotas
 from staffeln.db import states
 from staffeln.tests.functional.api import fixtures as api_fixtures
@@ -150,6 +151,14 @@ class TestCli(rest.RestTestCase):
     def test_admin_exports_and_imports_a_record(self):
         every = self.admin('volume', 'list', '--all-projects', '-f', 'json')
         self.assertEqual(2, len(every))
+        # The conductor planned one volume under the default policy.
+        ctx = staffeln_context.get_admin_context()
+        default = api_policies.get_policy(ctx, 'default')
+        api_policies.save_volume_policies(ctx, {
+            self.volume.id: [(default.id, rest.NOW, 'due')]})
+        by_default = self.admin('volume', 'list', '--all-projects',
+                                '--policy', 'default', '-f', 'json')
+        self.assertEqual([self.volume.id], [v['ID'] for v in by_default])
         record = self.admin('export', self.backup_id, '-f', 'json')
         self.sim.cloud.backups.remove(
             self.sim.cloud.backups.get(self.backup_id))
@@ -166,6 +175,9 @@ class TestCli(rest.RestTestCase):
         self.admin('policy', 'set', 'hourly', '--description', 'hourly')
         names = self.openstack('policy', 'list', '-f', 'json')
         self.assertEqual(['default', 'hourly'], [p['Name'] for p in names])
+        # No volume is protected by it yet: the conductor has not planned.
+        self.assertEqual([], self.admin('volume', 'list', '--all-projects',
+                                        '--policy', 'hourly', '-f', 'json'))
         self.admin('policy', 'delete', 'hourly')
         stats = self.admin('stats', 'show', '--all-projects', '-f', 'json')
         self.assertEqual((2, 1), (stats['volumes'], stats['backups']))

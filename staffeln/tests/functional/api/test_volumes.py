@@ -4,7 +4,9 @@ import testscenarios
 
 from staffeln.common import context as staffeln_context
 from staffeln.db import api_drills
+from staffeln.db import api_policies
 from staffeln.db import api_quotas
+from staffeln.rules import forecast
 from staffeln.tests.functional.api import rest
 from staffeln.tests.functional import db_fixture
 
@@ -14,6 +16,9 @@ UNKNOWN_QUOTA = dict.fromkeys((
     'quota_backups_used', 'quota_backups_limit',
     'quota_backup_gigabytes_used', 'quota_backup_gigabytes_limit',
     'quota_read_at'))
+UNKNOWN_FORECAST = dict.fromkeys((
+    'quota_backups_forecast', 'quota_backup_gigabytes_forecast',
+    'quota_forecast_at'))
 
 
 class TestVolumes(rest.RestTestCase):
@@ -90,6 +95,32 @@ class TestVolumes(rest.RestTestCase):
         self.assertEqual([v['id'] for v in every][::-1],
                          [v['id'] for v in by_id_desc])
 
+    def test_filter_by_policy(self):
+        self.ok('POST', '/v1/policies', rest.ADMIN, 201, json={
+            'name': 'nightly', 'schedule': 'daily at 02:00',
+            'public': True})
+        nightly = api_policies.get_policy(self.world.ctx, 'nightly')
+        api_policies.save_volume_policies(self.world.ctx, {
+            self.world.vol_b: [(self.world.default.id, rest.NOW, 'due'),
+                               (nightly.id, rest.NOW, 'due')]})
+
+        def listed(query, headers=rest.ADMIN):
+            return [v['id'] for v in self.get(
+                f'/v1/volumes?{query}', headers)['volumes']]
+
+        self.assertEqual([self.world.vol_b],
+                         listed('all_projects=true&policy=nightly'))
+        self.assertEqual([self.world.vol_a, self.world.vol_b],
+                         listed('all_projects=true&policy=default'))
+        # Combined with the other filters, and within the caller's project.
+        self.assertEqual([], listed('policy=nightly', rest.READER_A))
+        self.assertEqual([self.world.vol_b], listed(
+            f'policy=nightly&server_id={self.world.server_b}',
+            rest.MEMBER_B))
+        self.assertEqual([], listed('all_projects=true&policy=weekly'))
+        self.refused(400, 'GET', '/v1/volumes?policy=' + 'x' * 65,
+                     rest.ADMIN)
+
     def test_pages_by_marker(self):
         seen, marker = [], None
         while True:
@@ -130,7 +161,8 @@ class TestVolumes(rest.RestTestCase):
         self.assertEqual({'volumes': 2, 'volumes_protected': 1,
                           'volumes_skipped': 1, 'backups': 2,
                           'backup_gigabytes': 4, 'failures_last_day': 0,
-                          'rpo_breaches': 0, **UNKNOWN_QUOTA},
+                          'rpo_breaches': 0, **UNKNOWN_QUOTA,
+                          **UNKNOWN_FORECAST},
                          own['total'])
         # No cloud to ask here and no quota recorded by a conductor: the
         # quota is unknown, not an error.
@@ -177,6 +209,31 @@ class TestVolumes(rest.RestTestCase):
         self.assertIsNone(own['quota'])
         self.assertEqual(3, own['total']['quota_backups_used'])
         self.assertEqual(3, own['projects'][0]['quota_backups_used'])
+
+    def test_stats_give_the_forecast_the_conductor_made(self):
+        made_at = rest.NOW - rest.HOUR
+        api_quotas.record_forecasts(self.world.ctx, {
+            rest.PROJECT_A: forecast.Need(backups=14, gigabytes=28),
+            rest.PROJECT_B: forecast.Need(backups=7, gigabytes=70)},
+            made_at)
+        api_quotas.record_forecasts(self.world.ctx, {
+            rest.PROJECT_B: forecast.Need(backups=8, gigabytes=80)},
+            rest.NOW)
+        every = self.get('/v1/stats?all_projects=true')['stats']
+        a, b = every['projects']
+        self.assertEqual({'quota_backups_forecast': 14,
+                          'quota_backup_gigabytes_forecast': 28,
+                          'quota_forecast_at': made_at.isoformat()},
+                         {k: a[k] for k in UNKNOWN_FORECAST})
+        self.assertEqual(8, b['quota_backups_forecast'])
+        self.assertEqual({'quota_backups_forecast': 22,
+                          'quota_backup_gigabytes_forecast': 108,
+                          'quota_forecast_at': made_at.isoformat()},
+                         {k: every['total'][k] for k in UNKNOWN_FORECAST})
+        # Known without a quota reading, and in one project's statistics.
+        self.assertEqual(UNKNOWN_QUOTA, {k: a[k] for k in UNKNOWN_QUOTA})
+        own = self.get('/v1/stats', rest.READER_A)['stats']
+        self.assertEqual(14, own['total']['quota_backups_forecast'])
 
     def test_bad_queries(self):
         for path in ('/v1/volumes?limit=-1', '/v1/volumes?limit=0',
