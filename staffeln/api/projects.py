@@ -12,6 +12,7 @@ import flask
 
 from staffeln.actions import policies as policy_actions
 from staffeln.api import errors
+from staffeln.api import queries
 from staffeln.api import resource
 from staffeln.api import schemas
 from staffeln.db import api_policies
@@ -23,9 +24,16 @@ bp = flask.Blueprint('projects', __name__)
 _MAX_RECIPIENTS = 20
 
 
+def _policy_names(ctx) -> dict[int, str]:
+    return {p.id: p.name for p in api_policies.list_policies(ctx)}
+
+
 def _view(project_id: str, ctx) -> dict:
-    settings = api_policies.get_settings(ctx, project_id)
-    names = {p.id: p.name for p in api_policies.list_policies(ctx)}
+    return _settings_view(project_id, api_policies.get_settings(
+        ctx, project_id), _policy_names(ctx))
+
+
+def _settings_view(project_id: str, settings, names: dict) -> dict:
     default = None
     if settings is not None:
         default = names.get(settings.default_policy_id)
@@ -41,6 +49,18 @@ def check_project(project_id: str) -> str:
     if not 0 < len(project_id) <= 64:
         raise errors.BadRequest('a project id has 1 to 64 characters')
     return project_id
+
+
+@bp.get('/v1/projects/settings')
+def list_settings():
+    """Every project's settings that differ from none chosen (admins)."""
+    ctx = resource.context()
+    queries.check_known(flask.request.args, ())
+    resource.authorize(rules.LIST, {'project_id': ctx.project_id}, ctx)
+    names = _policy_names(ctx)
+    return flask.jsonify({'settings': [
+        _settings_view(s.project_id, s, names)
+        for s in api_policies.list_settings(ctx)]})
 
 
 @bp.get('/v1/projects/<project_id>/settings')

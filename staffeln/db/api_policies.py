@@ -100,6 +100,14 @@ def get_settings(context, project_id: str):
 
 @fail_closed
 @context_manager.reader
+def list_settings(context) -> list:
+    """The settings of every project that chose any, by project id."""
+    return list(context.session.scalars(
+        sa.select(Settings).order_by(Settings.project_id)))
+
+
+@fail_closed
+@context_manager.reader
 def paused_servers(context) -> set[str]:
     return set(context.session.scalars(
         sa.select(ServerSettings.server_id)

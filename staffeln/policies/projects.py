@@ -4,12 +4,17 @@
 
 from staffeln.policies import base
 
+LIST = 'staffeln:project:settings:list'
 GET = 'staffeln:project:settings:get'
 UPDATE = 'staffeln:project:settings:update'
 SERVER_GET = 'staffeln:server:settings:get'
 SERVER_UPDATE = 'staffeln:server:settings:update'
 
 rules = [
+    base.rule(LIST, base.ADMIN,
+              "List the settings of every project that chose any: default "
+              "policy, the digest's extra recipients, pause.",
+              'GET', '/v1/projects/settings'),
     base.rule(GET, base.ADMIN_OR_PROJECT_READER,
               "Show a project's settings: its default policy, the digest's "
               "extra recipients, whether protection is paused.",

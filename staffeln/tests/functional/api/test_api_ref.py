@@ -30,6 +30,7 @@ CASES = [
      rest.MEMBER_A, 'settings-update-req', 200),
     ('settings-show', 'GET', f'/v1/projects/{rest.PROJECT_A}/settings',
      rest.READER_A, None, 200),
+    ('settings-list', 'GET', '/v1/projects/settings', rest.ADMIN, None, 200),
     ('webhook-update', 'PATCH', f'/v1/projects/{rest.PROJECT_A}/webhook',
      rest.MEMBER_A, 'webhook-update-req', 200),
     ('webhook-show', 'GET', f'/v1/projects/{rest.PROJECT_A}/webhook',

@@ -88,6 +88,20 @@ class TestProjectSettings(rest.RestTestCase):
                          (resumed['settings']['paused'],
                           resumed['settings']['default_policy']))
 
+    def test_admin_lists_every_project_s_settings(self):
+        self.assertEqual([], self.get('/v1/projects/settings')['settings'])
+        self.ok('PATCH', f'/v1/projects/{B}/settings', rest.MEMBER_B,
+                json={'digest_recipients': ['b@example.org']})
+        self.ok('PATCH', f'/v1/projects/{A}/settings', rest.MEMBER_A,
+                json={'paused': True})
+        listed = self.get('/v1/projects/settings')['settings']
+        self.assertEqual([(A, True, []), (B, False, ['b@example.org'])],
+                         [(s['project_id'], s['paused'],
+                           s['digest_recipients']) for s in listed])
+        self.refused(403, 'GET', '/v1/projects/settings', rest.MEMBER_A)
+        self.refused(400, 'GET', '/v1/projects/settings?all_projects=1',
+                     rest.ADMIN)
+
     def test_refusals(self):
         path = f'/v1/projects/{A}/settings'
         for body in ({}, {'paused': 'yes'}, {'digest_recipients': 'a@b'},

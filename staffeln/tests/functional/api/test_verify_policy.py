@@ -71,6 +71,8 @@ ROUTES = {
              {'description': 'mine now'})],
     'policies.delete_policy': [
         Case('DELETE', '/v1/policies/default', (P.PLAIN_A, P.MEMBER_A))],
+    'projects.list_settings': [
+        Case('GET', '/v1/projects/settings', (P.PLAIN_A, P.MEMBER_A))],
     'projects.get_settings': [
         Case('GET', f'/v1/projects/{A}/settings', (P.PLAIN_A, P.MEMBER_B))],
     'projects.update_settings': [
