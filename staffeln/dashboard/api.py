@@ -39,7 +39,7 @@ def _page(request, path: str, key: str, marker: str | None,
 
 def volume_list(request, marker: str | None = None, **filters
                 ) -> tuple[list[Record], bool]:
-    """The volumes of the user's project (``server_id``, ``state``)."""
+    """The project's volumes (``server_id``, ``state``, ``policy``)."""
     return _page(request, '/v1/volumes', 'volumes', marker, filters)
 
 
@@ -71,6 +71,22 @@ def restore_create(request, backup_id: str, **fields) -> Record:
     body = {'backup_id': backup_id}
     body.update({k: v for k, v in fields.items() if v not in (None, '')})
     return Record(client(request).post('/v1/restores', body)['restore'])
+
+
+def project_settings_list(request) -> dict[str, Record]:
+    """The settings of every project that chose any (admins), by id."""
+    return {item['project_id']: Record(item) for item in
+            client(request).get('/v1/projects/settings')['settings']}
+
+
+def project_settings_get(request, project_id: str) -> Record:
+    return Record(client(request).get(
+        f'/v1/projects/{project_id}/settings')['settings'])
+
+
+def project_settings_update(request, project_id: str, **fields) -> Record:
+    return Record(client(request).patch(
+        f'/v1/projects/{project_id}/settings', fields)['settings'])
 
 
 def server_settings_get(request, server_id: str) -> Record:

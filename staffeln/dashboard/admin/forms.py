@@ -118,3 +118,48 @@ class UpdatePolicyForm(PolicyForm):
             return False
         messages.success(request, _('Changed policy "%s".') % policy.name)
         return policy
+
+
+class ProjectSettingsForm(api_forms.ApiForm):
+    """A project's digest recipients, default policy and pause."""
+
+    project_id = forms.CharField(widget=forms.HiddenInput())
+    digest_recipients = forms.CharField(
+        required=False, label=_('Digest Recipients'),
+        widget=forms.Textarea(attrs={'rows': 4}),
+        help_text=_('E-mail addresses, one a line (at most 20), besides '
+                    'the project\'s members.'))
+    default_policy = forms.ChoiceField(
+        required=False, label=_('Default Policy'),
+        help_text=_('The policy of the project\'s servers that name '
+                    'none.'))
+    paused = forms.BooleanField(required=False,
+                                label=_('Pause the project\'s protection'))
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        try:
+            policies = api.policy_list(request, all_projects=True)
+        except Exception:
+            policies = []
+            exceptions.handle(request, _('Unable to retrieve policies.'))
+        self.fields['default_policy'].choices = [
+            ('', _('The global default'))] + [
+            (p.name, p.name) for p in policies]
+
+    def clean_digest_recipients(self):
+        text = self.cleaned_data['digest_recipients']
+        return [line.strip() for line in text.replace(',', '\n').split()
+                if line.strip()]
+
+    def handle(self, request, data):
+        settings = self.call(
+            api.project_settings_update, request, data['project_id'],
+            digest_recipients=data['digest_recipients'],
+            default_policy=data['default_policy'] or None,
+            paused=data['paused'])
+        if settings is None:
+            return False
+        messages.success(request, _('Saved the settings of project %s.')
+                         % data['project_id'])
+        return settings

@@ -20,6 +20,36 @@ def _quota(used_key: str, limit_key: str):
     return column
 
 
+def _forecast(project):
+    """The steady-state need, flagged when it passes the quota."""
+    backups = project.get('quota_backups_forecast')
+    gigabytes = project.get('quota_backup_gigabytes_forecast')
+    if backups is None:
+        return _('Not forecast yet')
+    text = _('%(backups)s backups, %(gigabytes)s GB') % {
+        'backups': backups, 'gigabytes': gigabytes}
+    if _exceeds(backups, project.get('quota_backups_limit')) or _exceeds(
+            gigabytes, project.get('quota_backup_gigabytes_limit')):
+        return _('%s: more than the quota') % text
+    return text
+
+
+def _exceeds(need, limit) -> bool:
+    return need is not None and limit is not None and 0 <= limit < need
+
+
+def _recipients(project):
+    return ', '.join(project.get('digest_recipients') or ()) or '-'
+
+
+class EditProjectSettings(tables.LinkAction):
+    name = 'settings'
+    verbose_name = _('Edit Settings')
+    url = 'horizon:admin:backup_protection:project_settings'
+    classes = ('ajax-modal',)
+    icon = 'pencil'
+
+
 class ProjectsTable(tables.DataTable):
     project = tables.WrappingColumn('project_name', verbose_name=_('Project'))
     rpo_breaches = tables.Column('rpo_breaches',
@@ -38,6 +68,11 @@ class ProjectsTable(tables.DataTable):
         _quota('quota_backup_gigabytes_used',
                'quota_backup_gigabytes_limit'),
         verbose_name=_('Backup Gigabytes Quota'))
+    forecast = tables.Column(_forecast, verbose_name=_('Forecast Need'))
+    paused = tables.Column('paused', verbose_name=_('Paused'),
+                           filters=(defaultfilters.yesno,))
+    recipients = tables.WrappingColumn(_recipients,
+                                       verbose_name=_('Digest Recipients'))
 
     def get_object_id(self, project):
         return project.project_id
@@ -45,6 +80,7 @@ class ProjectsTable(tables.DataTable):
     class Meta:
         name = 'projects'
         verbose_name = _('Projects')
+        row_actions = (EditProjectSettings,)
 
 
 class CreatePolicy(tables.LinkAction):

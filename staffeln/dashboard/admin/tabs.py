@@ -36,9 +36,20 @@ class ProjectsTab(tabs.TableTab):
                      keystone.tenant_list(request, admin=True)[0]}
         except Exception:
             names = {}
+        try:
+            settings = api.project_settings_list(request)
+        except Exception:
+            exceptions.handle(request,
+                              _('Unable to retrieve the projects\' '
+                                'settings.'))
+            settings = {}
         for project in projects:
             project['project_name'] = names.get(project.project_id,
                                                 project.project_id)
+            chosen = settings.get(project.project_id) or {}
+            project['paused'] = chosen.get('paused', False)
+            project['digest_recipients'] = chosen.get('digest_recipients',
+                                                      [])
         return worst_first(projects)
 
 

@@ -8,4 +8,6 @@ urlpatterns = [
             name='create_policy'),
     re_path(r'^policies/(?P<name>[^/]+)/update/$',
             views.UpdatePolicyView.as_view(), name='update_policy'),
+    re_path(r'^projects/(?P<project_id>[^/]+)/settings/$',
+            views.ProjectSettingsView.as_view(), name='project_settings'),
 ]

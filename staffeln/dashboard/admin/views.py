@@ -88,3 +88,38 @@ class UpdatePolicyView(forms.ModalFormView):
                        keep=','.join(f'{rule}={count}' for rule, count in
                                      (policy.get('keep') or {}).items()))
         return initial
+
+
+class ProjectSettingsView(forms.ModalFormView):
+    form_class = admin_forms.ProjectSettingsForm
+    template_name = 'staffeln_dashboard/form.html'
+    modal_id = 'project_settings_modal'
+    modal_header = _('Edit Project Settings')
+    page_title = _('Edit Project Settings')
+    submit_label = _('Save')
+    success_url = reverse_lazy(INDEX_URL)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context['submit_url'] = reverse(
+            'horizon:admin:backup_protection:project_settings',
+            args=(self.kwargs['project_id'],))
+        context['form_help'] = _(
+            'The digest goes to the project\'s members with an e-mail '
+            'address and to these extra recipients. While the project\'s '
+            'protection is paused, none of its backups starts.')
+        return context
+
+    def get_initial(self):
+        project_id = self.kwargs['project_id']
+        try:
+            settings = api.project_settings_get(self.request, project_id)
+        except Exception:
+            exceptions.handle(self.request,
+                              _('Unable to retrieve the project\'s '
+                                'settings.'),
+                              redirect=reverse(INDEX_URL))
+        return {'project_id': project_id,
+                'default_policy': settings.default_policy or '',
+                'paused': settings.paused,
+                'digest_recipients': '\n'.join(settings.digest_recipients)}

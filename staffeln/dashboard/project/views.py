@@ -58,12 +58,10 @@ class IndexView(tables.DataTableView):
             volumes, self._more = api.volume_list(
                 self.request, marker=marker, server_id=ids[0])
             return volumes
-        state = value if field == 'state' and value else None
+        filters = {field: value} if field in ('state', 'policy') and \
+            value else {}
         volumes, self._more = api.volume_list(self.request, marker=marker,
-                                              state=state)
-        if field == 'policy' and value:
-            volumes = [v for v in volumes
-                       if value in (p['name'] for p in v.policies)]
+                                              **filters)
         return volumes
 
     def _mark_paused(self, volumes: list) -> None:

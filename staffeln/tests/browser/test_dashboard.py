@@ -172,6 +172,109 @@ class TestDashboard(service_user.StaffelnTestCase):
         user.screenshot('admin-backup-protection')
         self._create_policy(user)
 
+    def test_member_pages_pauses_and_restores_onto_admin_sets_recipients(
+            self):
+        acme = self.cloud.add_tenant()
+        web, db = self.cloud.boot_servers(acme, ['web', 'db'],
+                                          metadata={self.key: 'yes'})
+        self.run_once()
+        [full] = self.backups_of(acme, web.boot_volume_id)
+        scratch = self.cloud.create_volume(acme, size=full.size,
+                                           name='scratch')
+        user = self.user
+        user.login(acme.user_name, acme.password)
+
+        # One volume a page (the user's page size): Next shows the other.
+        user.driver.add_cookie({'name': 'API_RESULT_PAGE_SIZE', 'value': '1'})
+        user.open('/project/automated_backups/')
+        first = [r.get_attribute('data-object-id')
+                 for r in user.all('#volumes tbody tr[data-object-id]')]
+        user.click('#volumes a[href*="volume_marker="]')
+        user.wait(lambda d: 'volume_marker=' in d.current_url)
+        second = [r.get_attribute('data-object-id')
+                  for r in user.all('#volumes tbody tr[data-object-id]')]
+        self.assertEqual(sorted([web.boot_volume_id, db.boot_volume_id]),
+                         sorted(first + second))
+        user.driver.delete_cookie('API_RESULT_PAGE_SIZE')
+
+        # Filtered by policy, on the server: both are under the default.
+        user.open('/project/automated_backups/')
+        user.filter_table('volumes', 'policy', 'default')
+        rows = user.all('#volumes tbody tr[data-object-id]')
+        self.assertEqual(2, len(rows))
+        user.filter_table('volumes', 'policy', 'no-such-policy')
+        user.wait(lambda d: not user.all('#volumes tbody tr[data-object-id]'))
+
+        # Pause the protection of db's server: the cycle skips its volume;
+        # resumed, it is protected again.
+        user.open('/project/automated_backups/')
+        user.row_action('volumes', db.boot_volume_id, 'pause')
+        user.confirm_if_asked()
+        user.find('.alert-success')
+        self.run_once()
+        user.open('/project/automated_backups/')
+        row = f'#volumes tr[data-object-id="{db.boot_volume_id}"]'
+        self.assertIn('Skipped', user.text(row))
+        self.assertTrue(user.all(
+            f'#volumes__row_{db.boot_volume_id}__action_resume'))
+        user.row_action('volumes', db.boot_volume_id, 'resume')
+        user.confirm_if_asked()
+        user.find('.alert-success')
+        self.run_once()
+        user.open('/project/automated_backups/')
+        self.assertIn('Protected', user.text(row))
+
+        # Restore web's full backup onto the scratch volume.
+        user.open(f'/project/automated_backups/backups/'
+                  f'?server_id={web.server_id}')
+        user.row_action('full', full.id, 'restore_onto')
+        form = user.modal_form()
+        choices = form.find_elements('css selector', '#id_volume_id option')
+        self.assertIn(scratch.id, [c.get_attribute('value')
+                                   for c in choices])
+        user.submit_modal()
+        user.wait(lambda d: 'volume_id' in user.field_errors())
+        form = user.modal_form()
+        form.find_element('css selector',
+                          f'#id_volume_id option[value="{scratch.id}"]'
+                          ).click()
+        user.screenshot('project-restore-onto')
+        user.submit_modal()
+        user.find('.alert-success')
+        restore = realcloud.wait_for(
+            lambda: self._restores_of(acme, scratch.id),
+            lambda found: [r['status'] for r in found] == ['available'],
+            what=f'restore onto {scratch.id}',
+            timeout=realcloud.BACKUP_TIMEOUT)
+        self.assertEqual(full.id, restore[0]['backup_id'])
+        user.logout()
+
+        # The admin sets acme's digest recipients; the overview shows them.
+        user.login(self.creds.username, self.creds.password)
+        user.open('/admin/backup_protection/')
+        project_row = f'#projects tr[data-object-id="{acme.project.id}"]'
+        user.row_action('projects', acme.project.id, 'settings')
+        recipients = user.modal_form().find_element(
+            'css selector', '#id_digest_recipients')
+        recipients.send_keys('not-an-address')
+        user.submit_modal()
+        user.wait(lambda d: 'digest_recipients' in user.field_errors())
+        recipients = user.modal_form().find_element(
+            'css selector', '#id_digest_recipients')
+        recipients.clear()
+        recipients.send_keys('ops@example.org\nbackup@example.org')
+        user.submit_modal()
+        user.find('.alert-success')
+        self.assertIn('ops@example.org, backup@example.org',
+                      user.text(project_row))
+        user.screenshot('admin-project-settings')
+
+    def _restores_of(self, tenant, volume_id: str) -> list:
+        """Staffeln's restores onto the volume, as the tenant sees them."""
+        answer = tenant.connection.session.get(
+            f'{self.api.url}/v1/restores').json()
+        return [r for r in answer['restores'] if r['volume_id'] == volume_id]
+
     def _create_policy(self, user) -> None:
         """Bad input is refused on its field, then the policy is made.
 
