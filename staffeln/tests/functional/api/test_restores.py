@@ -135,7 +135,11 @@ class TestRestores(rest.RestTestCase):
             {'quota_backups_used': 1, 'quota_backups_limit': 10,
              'quota_backup_gigabytes_used': 3,
              'quota_backup_gigabytes_limit': 100,
-             'quota_read_at': self.clock.now().isoformat()},
+             'quota_read_at': self.clock.now().isoformat(),
+             # No forecast yet: no conductor has made one.
+             'quota_backups_forecast': None,
+             'quota_backup_gigabytes_forecast': None,
+             'quota_forecast_at': None},
             {k: v for k, v in stats['total'].items()
              if k.startswith('quota_')})
         self.assertNotIn('quota', self.get('/v1/stats?all_projects=true')
