@@ -7,7 +7,15 @@ an available volume of that project (``volume_id``, Cinder's backup
 restore), in the project's scope. The restore is recorded before Cinder
 is asked (``requested``), then ``restoring`` with the volume being
 written; reading it asks Cinder how that volume is and records
-``available`` or ``error``. The rules are in
+``available`` or ``error``.
+
+A new volume carries its restore's uuid in its metadata (``MARK``) and a
+name (``staffeln-restore-<uuid>`` unless one is given). When Cinder's
+answer to its creation is lost (no answer, or a server error after the
+request may have reached it), the restore stays ``requested`` and reading
+it looks for that volume by name and mark: found, the restore goes on;
+not found within ``[conductor] create_settle_time``, it ends ``error``.
+The caller never sees an error for a volume Cinder made. The rules are in
 :mod:`staffeln.policies.restores`.
 """
 
@@ -26,6 +34,9 @@ from staffeln.policies import restores as rules
 
 LOG = logging.getLogger(__name__)
 bp = flask.Blueprint('restores', __name__)
+
+#: The metadata key of a restored volume: its restore's uuid.
+MARK = 'staffeln_restore'
 
 _FIELDS = ('uuid', 'project_id', 'backup_id', 'volume_id', 'volume_name',
            'new_volume', 'status', 'reason')
@@ -66,7 +77,7 @@ def _body():
         key: body.get(key) for key in _NEW_VOLUME}
 
 
-def _send(cloud, task, volume_id, new: dict) -> dict:
+def _send(cloud, task, restore, volume_id, new: dict) -> dict:
     """Ask Cinder; the volume being written: ``(id, name)``."""
     if volume_id is not None:
         answer = cloud.restore_backup(task.project_id, task.backup_id,
@@ -74,7 +85,9 @@ def _send(cloud, task, volume_id, new: dict) -> dict:
         return {'volume_id': answer.get('volume_id'),
                 'volume_name': answer.get('volume_name')}
     volume = cloud.create_volume_from_backup(
-        task.project_id, task.backup_id, **new)
+        task.project_id, task.backup_id, name=restore.volume_name,
+        size=new['size'], availability_zone=new['availability_zone'],
+        metadata={MARK: restore.uuid})
     return {'volume_id': volume['id'], 'volume_name': volume['name']}
 
 
@@ -93,9 +106,25 @@ def create_restore():
     restore = api_restores.create_restore(ctx, {
         'project_id': task.project_id, 'backup_id': task.backup_id,
         'volume_id': volume_id, 'new_volume': volume_id is None}, now)
+    if volume_id is None:
+        name = new['name'] or f'staffeln-restore-{restore.uuid}'
+        api_restores.update_restore(ctx, restore.id, api_restores.REQUESTED,
+                                    now, volume_name=name)
+        restore.volume_name = name
     try:
-        written = _send(cloud, task, volume_id, new)
+        written = _send(cloud, task, restore, volume_id, new)
     except exception.CloudError as exc:
+        if exc.ambiguous and volume_id is None:
+            # Cinder may have made the volume: it is looked for when the
+            # restore is read, never asked for twice.
+            LOG.warning('Restore %s: the answer to creating volume %s was '
+                        'lost: %s', restore.uuid, restore.volume_name, exc)
+            api_restores.update_restore(
+                ctx, restore.id, api_restores.REQUESTED, resource.now(),
+                reason=f"Cinder's answer was lost ({exc}); the volume is "
+                       f"looked for"[:2000])
+            restore = api_restores.get_restore(ctx, restore.uuid)
+            return flask.jsonify({'restore': view(restore)}), 202
         api_restores.update_restore(
             ctx, restore.id, api_restores.REQUESTED, resource.now(),
             status=api_restores.ERROR, reason=str(exc)[:2000],
@@ -108,8 +137,42 @@ def create_restore():
     return flask.jsonify({'restore': view(restore)}), 202
 
 
+def _find(ctx, restore):
+    """The new volume of a restore whose create call had no clear answer."""
+    try:
+        named = resource.cloud().list_volumes_named(restore.volume_name)
+    except exception.CloudError as exc:
+        LOG.warning('Cannot look for the volume of restore %s: %s',
+                    restore.uuid, exc)
+        return restore
+    found = [v for v in named if v.metadata.get(MARK) == restore.uuid
+             and v.project_id == restore.project_id]
+    now = resource.now()
+    if found:
+        volume = min(found, key=lambda v: v.id)
+        LOG.info('Restore %s found its volume %s', restore.uuid, volume.id)
+        api_restores.update_restore(
+            ctx, restore.id, api_restores.REQUESTED, now,
+            status=api_restores.RESTORING, volume_id=volume.id, reason=None)
+    elif now - restore.created_at >= \
+            resource.conf().conductor.create_settle_time:
+        api_restores.update_restore(
+            ctx, restore.id, api_restores.REQUESTED, now,
+            status=api_restores.ERROR, finished_at=now,
+            reason="Cinder made no volume: its answer was lost and no "
+                   "volume carries the restore's mark")
+    else:
+        return restore
+    return api_restores.get_restore(ctx, restore.uuid)
+
+
 def _refresh(ctx, restore):
     """Ask Cinder how a restoring volume is, and record an outcome."""
+    # Requested and not yet answered: in flight, or its answer was lost
+    # (or staffeln-api stopped while it waited for it).
+    if (restore.status == api_restores.REQUESTED and restore.new_volume
+            and restore.volume_name):
+        restore = _find(ctx, restore)
     if restore.status != api_restores.RESTORING or not restore.volume_id:
         return restore
     try:
@@ -154,4 +217,7 @@ def list_restores():
     page = queries.page(args, ('created_at',))
     found = api_restores.restore_page(ctx, project_id, page.limit,
                                       page.marker)
-    return flask.jsonify({'restores': [view(r) for r in found]})
+    # A restore still restoring is looked at in Cinder, as when shown
+    # alone: a listing never shows a finished restore as running.
+    return flask.jsonify({'restores': [view(_refresh(ctx, r))
+                                       for r in found]})

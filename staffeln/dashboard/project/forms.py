@@ -69,14 +69,16 @@ class RestoreOntoForm(api_forms.ApiForm):
     def __init__(self, request, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         backup = self.initial['backup']
+        # Filtered here, not by Cinder: a Cinder whose resource filters do
+        # not allow ``status`` refuses a listing filtered by it.
         try:
-            volumes = cinder.volume_list(request,
-                                         {'status': 'available'})
+            volumes = cinder.volume_list(request)
         except Exception:
             volumes = []
             exceptions.handle(request, _('Unable to retrieve volumes.'))
         choices = [(v.id, f'{v.name or v.id} ({v.size} GiB)')
-                   for v in volumes if v.size >= backup.size_gb]
+                   for v in volumes
+                   if v.status == 'available' and v.size >= backup.size_gb]
         self.fields['volume_id'].choices = \
             [('', _('Select a volume'))] + choices
 

@@ -204,6 +204,8 @@ class TestDashboard(service_user.StaffelnTestCase):
         self.assertEqual(2, len(rows))
         user.filter_table('volumes', 'policy', 'no-such-policy')
         user.wait(lambda d: not user.all('#volumes tbody tr[data-object-id]'))
+        # Horizon keeps a filter for the session: an empty one shows all.
+        user.filter_table('volumes', 'policy', '')
 
         # Pause the protection of db's server: the cycle skips its volume;
         # resumed, it is protected again.
@@ -232,9 +234,6 @@ class TestDashboard(service_user.StaffelnTestCase):
         choices = form.find_elements('css selector', '#id_volume_id option')
         self.assertIn(scratch.id, [c.get_attribute('value')
                                    for c in choices])
-        user.submit_modal()
-        user.wait(lambda d: 'volume_id' in user.field_errors())
-        form = user.modal_form()
         form.find_element('css selector',
                           f'#id_volume_id option[value="{scratch.id}"]'
                           ).click()

@@ -104,9 +104,63 @@ class TestRestores(rest.RestTestCase):
             'backup_id': self.backup_id, 'volume_id': target.id})['restore']
         self.assertEqual((target.id, False),
                          (restore['volume_id'], restore['new_volume']))
+        listed = self.get('/v1/restores', self.member)['restores']
+        self.assertEqual(['restoring'], [r['status'] for r in listed])
         self.sim.cloud.advance(self.sim.cloud.restore_duration)
+        # The listing asks Cinder about a restore still restoring, as
+        # showing it alone does.
+        listed = self.get('/v1/restores', self.member)['restores']
+        self.assertEqual([('available', True)], [
+            (r['status'], r['finished_at'] is not None) for r in listed])
         done = self.get(f'/v1/restores/{restore["uuid"]}', self.member)
         self.assertEqual('available', done['restore']['status'])
+
+    def _volumes_from_backup(self) -> list:
+        return [v for v in self.sim.cloud.volumes.values()
+                if getattr(v, 'backup_id', None) == self.backup_id]
+
+    def test_a_lost_answer_finds_the_volume_cinder_made(self):
+        # Cinder makes the volume, then its answer is lost.
+        self.sim.cloud.faults.add(method='POST', path_regex='/volumes$',
+                                  status=503, after=True)
+        restore = self.ok('POST', '/v1/restores', self.member, 202, json={
+            'backup_id': self.backup_id})['restore']
+        name = f'staffeln-restore-{restore["uuid"]}'
+        self.assertEqual(('requested', None, name),
+                         (restore['status'], restore['volume_id'],
+                          restore['volume_name']))
+        self.assertIn("Cinder's answer was lost", restore['reason'])
+        [volume] = self._volumes_from_backup()
+        self.assertEqual((name, restore['uuid']),
+                         (volume.name, volume.metadata['staffeln_restore']))
+        # Reading the restore finds the volume by its name and mark.
+        found = self.get(f'/v1/restores/{restore["uuid"]}',
+                         self.reader)['restore']
+        self.assertEqual(('restoring', volume.id, None),
+                         (found['status'], found['volume_id'],
+                          found['reason']))
+        self.sim.cloud.advance(self.sim.cloud.restore_duration)
+        listed = self.get('/v1/restores', self.reader)['restores']
+        self.assertEqual([('available', volume.id)],
+                         [(r['status'], r['volume_id']) for r in listed])
+        self.assertEqual([volume.id],
+                         [v.id for v in self._volumes_from_backup()])
+
+    def test_a_lost_request_ends_in_error_once_settled(self):
+        # The request never took effect, but Staffeln cannot know that.
+        self.sim.cloud.faults.add(method='POST', path_regex='/volumes$',
+                                  status=503)
+        restore = self.ok('POST', '/v1/restores', self.member, 202, json={
+            'backup_id': self.backup_id, 'name': 'mine'})['restore']
+        path = f'/v1/restores/{restore["uuid"]}'
+        self.assertEqual('requested', self.get(path, self.reader)
+                         ['restore']['status'])
+        self.sim.cloud.advance(
+            self.conf.conductor.create_settle_time.total_seconds())
+        ended = self.get(path, self.reader)['restore']
+        self.assertEqual('error', ended['status'])
+        self.assertIn('Cinder made no volume', ended['reason'])
+        self.assertEqual([], self._volumes_from_backup())
 
     def test_cinder_refusals_are_recorded(self):
         small = self.sim.cloud.add_volume(self.project.id, size=1,
