@@ -6,6 +6,8 @@ keep rules, the operator's bounds) is staffeln-api's to check, and its
 refusal is shown on the field it names.
 """
 
+from django.core.exceptions import ValidationError
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
 from horizon import forms
@@ -15,6 +17,8 @@ from openstack_dashboard.api import keystone
 from staffeln.dashboard import api
 from staffeln.dashboard import forms as api_forms
 
+#: As many extra digest recipients as staffeln-api takes.
+MAX_RECIPIENTS = 20
 WINDOW = r'^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$'
 #: The fields sent to the API as they are, text or empty.
 TEXT_FIELDS = ('description', 'schedule', 'timezone', 'window',
@@ -148,9 +152,18 @@ class ProjectSettingsForm(api_forms.ApiForm):
             (p.name, p.name) for p in policies]
 
     def clean_digest_recipients(self):
-        text = self.cleaned_data['digest_recipients']
-        return [line.strip() for line in text.replace(',', '\n').split()
-                if line.strip()]
+        addresses = self.cleaned_data['digest_recipients'].replace(
+            ',', '\n').split()
+        for address in addresses:
+            try:
+                validators.validate_email(address)
+            except ValidationError:
+                raise forms.ValidationError(
+                    _('"%s" is not an e-mail address.') % address) from None
+        if len(addresses) > MAX_RECIPIENTS:
+            raise forms.ValidationError(
+                _('At most %d recipients.') % MAX_RECIPIENTS)
+        return addresses
 
     def handle(self, request, data):
         settings = self.call(

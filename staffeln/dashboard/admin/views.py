@@ -55,22 +55,33 @@ class CreatePolicyView(forms.ModalFormView):
         return context
 
 
-class UpdatePolicyView(forms.ModalFormView):
-    form_class = admin_forms.UpdatePolicyForm
+class _EditView(forms.ModalFormView):
+    """A modal form that changes one object, named in the URL."""
+
     template_name = 'staffeln_dashboard/form.html'
-    modal_id = 'update_policy_modal'
-    modal_header = _('Edit Protection Policy')
-    page_title = _('Edit Protection Policy')
     submit_label = _('Save')
     success_url = reverse_lazy(INDEX_URL)
+    #: The form's own URL, and the URL argument that names the object.
+    submit_route = ''
+    url_kwarg = ''
+    form_help = ''
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context['submit_url'] = reverse(
-            'horizon:admin:backup_protection:update_policy',
-            args=(self.kwargs['name'],))
-        context['form_help'] = _POLICY_HELP
+            self.submit_route, args=(self.kwargs[self.url_kwarg],))
+        context['form_help'] = self.form_help
         return context
+
+
+class UpdatePolicyView(_EditView):
+    form_class = admin_forms.UpdatePolicyForm
+    modal_id = 'update_policy_modal'
+    modal_header = _('Edit Protection Policy')
+    page_title = _('Edit Protection Policy')
+    submit_route = 'horizon:admin:backup_protection:update_policy'
+    url_kwarg = 'name'
+    form_help = _POLICY_HELP
 
     def get_initial(self):
         try:
@@ -90,25 +101,17 @@ class UpdatePolicyView(forms.ModalFormView):
         return initial
 
 
-class ProjectSettingsView(forms.ModalFormView):
+class ProjectSettingsView(_EditView):
     form_class = admin_forms.ProjectSettingsForm
-    template_name = 'staffeln_dashboard/form.html'
     modal_id = 'project_settings_modal'
     modal_header = _('Edit Project Settings')
     page_title = _('Edit Project Settings')
-    submit_label = _('Save')
-    success_url = reverse_lazy(INDEX_URL)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context['submit_url'] = reverse(
-            'horizon:admin:backup_protection:project_settings',
-            args=(self.kwargs['project_id'],))
-        context['form_help'] = _(
-            'The digest goes to the project\'s members with an e-mail '
-            'address and to these extra recipients. While the project\'s '
-            'protection is paused, none of its backups starts.')
-        return context
+    submit_route = 'horizon:admin:backup_protection:project_settings'
+    url_kwarg = 'project_id'
+    form_help = _(
+        'The digest goes to the project\'s members with an e-mail address '
+        'and to these extra recipients. While the project\'s protection '
+        'is paused, none of its backups starts.')
 
     def get_initial(self):
         project_id = self.kwargs['project_id']
