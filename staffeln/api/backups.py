@@ -17,32 +17,28 @@ from staffeln.api import errors
 from staffeln.api import queries
 from staffeln.api import resource
 from staffeln.api import schemas
+from staffeln.db import api_backup_views
 from staffeln.db import api_views
 from staffeln.policies import backups as backup_policies
 
 bp = flask.Blueprint('backups', __name__)
 
-_FIELDS = ('project_id', 'volume_id', 'volume_name', 'server_id',
-           'server_name', 'status', 'size_gb', 'on_demand', 'reason')
-_TIMES = ('created_at', 'started_at', 'finished_at', 'deleted_at')
 
-
-def view(task, chain: tuple, policies: dict[int, str]) -> dict:
+def view(task, chain: tuple, policy: str | None) -> dict:
+    """A backup as the API shows it: ``task`` has its task's columns."""
     parent, depth = chain
-    result = {'id': task.backup_id, 'name': task.backup_name,
-              'task_uuid': task.uuid, 'type': task.backup_type,
-              'parent_id': parent, 'depth': depth,
-              'policy': policies.get(task.policy_id)}
-    result.update((field, getattr(task, field)) for field in _FIELDS)
-    result.update((field, resource.iso(getattr(task, field)))
-                  for field in _TIMES)
-    return result
-
-
-def _views(ctx, tasks) -> list[dict]:
-    chains = api_views.chains(ctx, tasks)
-    names = api_views.policy_names(ctx, [t.policy_id for t in tasks])
-    return [view(t, chains[t.id], names) for t in tasks]
+    iso = resource.iso
+    return {'id': task.backup_id, 'name': task.backup_name,
+            'task_uuid': task.uuid, 'type': task.backup_type,
+            'parent_id': parent, 'depth': depth, 'policy': policy,
+            'project_id': task.project_id, 'volume_id': task.volume_id,
+            'volume_name': task.volume_name, 'server_id': task.server_id,
+            'server_name': task.server_name, 'status': task.status,
+            'size_gb': task.size_gb, 'on_demand': task.on_demand,
+            'reason': task.reason, 'created_at': iso(task.created_at),
+            'started_at': iso(task.started_at),
+            'finished_at': iso(task.finished_at),
+            'deleted_at': iso(task.deleted_at)}
 
 
 @bp.get('/v1/backups')
@@ -53,14 +49,15 @@ def list_backups():
         query.scope, ctx, backup_policies.LIST,
         backup_policies.LIST_ALL_PROJECTS)
     filters = dataclasses.replace(query.filters, project_id=project_id)
-    tasks = api_views.backup_page(ctx, query.page, filters)
-    return flask.jsonify({'backups': _views(ctx, tasks)})
+    tasks, chains = api_backup_views.backup_listing(ctx, query.page, filters)
+    return flask.jsonify({'backups': [
+        view(t, chains[t.id], t.policy_name) for t in tasks]})
 
 
 def find(ctx, backup_id: str, rule: str):
     """The task of a backup the caller may ``rule``; 404 without one."""
     backup_id = schemas.parse_uuid(backup_id, 'backup id')
-    task = api_views.get_backup_task(ctx, backup_id)
+    task = api_backup_views.get_backup_task(ctx, backup_id)
     if task is None:
         resource.authorize(rule, {'project_id': ctx.project_id}, ctx)
         raise errors.NotFound(f'Backup {backup_id} not found.')
@@ -72,7 +69,10 @@ def find(ctx, backup_id: str, rule: str):
 def get_backup(backup_id: str):
     ctx = resource.context()
     task = find(ctx, backup_id, backup_policies.GET)
-    return flask.jsonify({'backup': _views(ctx, [task])[0]})
+    chains = api_backup_views.chains(ctx, [task])
+    names = api_backup_views.policy_names(ctx, [task.policy_id])
+    return flask.jsonify({'backup': view(task, chains[task.id],
+                                         names.get(task.policy_id))})
 
 
 _CREATE_FIELDS = ('volume_id', 'server_id', 'policy', 'full')

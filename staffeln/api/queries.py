@@ -13,6 +13,7 @@ from oslo_utils import timeutils
 
 from staffeln.api import errors
 from staffeln.api import schemas
+from staffeln.db import api_backup_views
 from staffeln.db import api_views
 from staffeln.db import states
 
@@ -147,7 +148,7 @@ BACKUP_STATUSES = (states.STARTING, states.CREATING, states.AVAILABLE,
 class BackupQuery:
     scope: Scope
     page: api_views.Page
-    filters: api_views.BackupFilters
+    filters: api_backup_views.BackupFilters
 
 
 def backup_query(args) -> BackupQuery:
@@ -162,7 +163,7 @@ def backup_query(args) -> BackupQuery:
     since, until = time(args, 'since'), time(args, 'until')
     if since and until and since >= until:
         raise errors.BadRequest('since must be before until')
-    filters = api_views.BackupFilters(
+    filters = api_backup_views.BackupFilters(
         volume_id=optional_uuid(args, 'volume_id'),
         server_id=optional_uuid(args, 'server_id'),
         backup_type=choice(args, 'type', ('full', 'incremental')),

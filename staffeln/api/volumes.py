@@ -24,9 +24,6 @@ from staffeln.rules import rpo
 
 bp = flask.Blueprint('volumes', __name__)
 
-_FIELDS = ('id', 'name', 'project_id', 'server_id', 'server_name',
-           'size_gb', 'status', 'skip_reason', 'problems')
-
 
 def _state(volume, facts: api_views.VolumeFacts) -> str:
     if volume.gone_at is not None:
@@ -41,22 +38,24 @@ def _state(volume, facts: api_views.VolumeFacts) -> str:
 def _last_backup(task) -> dict | None:
     if task is None:
         return None
+    iso = resource.iso
     return {'id': task.backup_id, 'task_uuid': task.uuid,
             'type': task.backup_type, 'policy_id': task.policy_id,
-            'created_at': resource.iso(task.started_at or task.created_at),
-            'finished_at': resource.iso(task.finished_at)}
+            'created_at': iso(task.started_at or task.created_at),
+            'finished_at': iso(task.finished_at)}
 
 
-def _rpo(volume, facts, now, margin) -> dict:
-    interval = datetime.timedelta(seconds=volume.interval_s)
-    newest = facts.last_good.started_at if facts.last_good else None
+def _rpo(volume, newest, now, margin) -> dict:
     view = {'interval_s': volume.interval_s,
             'age_s': (int((now - newest).total_seconds())
                       if newest else None)}
     if volume.gone_at is not None or volume.skip_reason:
-        return dict(view, state=None)
-    return dict(view, state=rpo.state(now, interval, margin, newest,
-                                      volume.created_at))
+        view['state'] = None
+    else:
+        view['state'] = rpo.state(
+            now, datetime.timedelta(seconds=volume.interval_s), margin,
+            newest, volume.created_at)
+    return view
 
 
 def _last_drill(drill) -> dict | None:
@@ -70,21 +69,28 @@ def _last_drill(drill) -> dict | None:
 
 
 def view(volume, facts: api_views.VolumeFacts, now, margin) -> dict:
-    result = {field: getattr(volume, field) for field in _FIELDS}
+    """A volume as the API shows it (``volume``: an api_views.VolumeRow)."""
+    iso = resource.iso
+    policies = [{'name': name, 'next_due_at': iso(due)}
+                for name, due in facts.policies]
     dues = [due for _, due in facts.policies if due is not None]
-    result.update(
-        state=_state(volume, facts),
-        quota_reason=facts.quota,
-        policies=[{'name': name, 'next_due_at': resource.iso(due)}
-                  for name, due in facts.policies],
-        next_due_at=resource.iso(min(dues)) if dues else None,
-        last_backup=_last_backup(facts.last_good),
-        last_drill=_last_drill(facts.last_drill),
-        rpo=_rpo(volume, facts, now, margin),
-        created_at=resource.iso(volume.created_at),
-        last_seen_at=resource.iso(volume.last_seen_at),
-        gone_at=resource.iso(volume.gone_at))
-    return result
+    last_good = facts.last_good
+    newest = last_good.started_at if last_good is not None else None
+    return {
+        'id': volume.id, 'name': volume.name,
+        'project_id': volume.project_id, 'server_id': volume.server_id,
+        'server_name': volume.server_name, 'size_gb': volume.size_gb,
+        'status': volume.status, 'skip_reason': volume.skip_reason,
+        'problems': volume.problems,
+        'state': _state(volume, facts), 'quota_reason': facts.quota,
+        'policies': policies,
+        'next_due_at': iso(min(dues)) if dues else None,
+        'last_backup': _last_backup(last_good),
+        'last_drill': _last_drill(facts.last_drill),
+        'rpo': _rpo(volume, newest, now, margin),
+        'created_at': iso(volume.created_at),
+        'last_seen_at': iso(volume.last_seen_at),
+        'gone_at': iso(volume.gone_at)}
 
 
 def _margin() -> datetime.timedelta:
@@ -110,13 +116,13 @@ def list_volumes():
 def get_volume(volume_id: str):
     ctx = resource.context()
     volume_id = schemas.parse_uuid(volume_id, 'volume id')
-    volume = api_views.get_volume(ctx, volume_id)
-    if volume is None:
+    found = api_views.volume_view(ctx, volume_id)
+    if found is None:
         resource.authorize(volume_policies.GET,
                            {'project_id': ctx.project_id}, ctx)
         raise errors.NotFound(f'Volume {volume_id} not found.')
+    volume, facts = found
     resource.authorize(volume_policies.GET,
                        {'project_id': volume.project_id}, ctx)
-    facts = api_views.volume_facts(ctx, [volume.id])[volume.id]
     return flask.jsonify({'volume': view(volume, facts, resource.now(),
                                          _margin())})

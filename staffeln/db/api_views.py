@@ -1,19 +1,24 @@
-"""What the REST API reads: pages of volumes and backups, and statistics.
+"""What the REST API reads: pages of volumes, and statistics.
 
 A page is one query for its rows (keyset pagination: the marker is the last
 row of the previous page, never an offset) and a constant number of queries
 for what each row shows (its policies, its backups), however many rows the
-database holds, in one transaction. Pages are read as rows, not ORM
-objects. Every reader fails closed
-(:class:`~staffeln.common.exception.DatabaseUnavailable`).
+database holds, in one transaction. Pages are read through a Core
+connection (no ORM session, no ORM objects) as named tuples of only the
+columns an answer shows: a page of 100 volumes is thousands of values, and
+each one costs CPU to read. The statements are built once per shape, so a
+page's are neither built nor compiled again. Every reader fails closed
+(:class:`~staffeln.common.exception.DatabaseUnavailable`). Backups are read
+by :mod:`.api_backup_views`.
 """
 
 import dataclasses
 import datetime
+import functools
+import typing
 
 import sqlalchemy as sa
 
-from staffeln.db.api import _chunks
 from staffeln.db.api import context_manager
 from staffeln.db.api import fail_closed
 from staffeln.db.api import UnknownMarker
@@ -25,6 +30,13 @@ Task = models.BackupTask
 VolumePolicy = models.VolumePolicy
 Policy = models.ProtectionPolicy
 Drill = models.RestoreDrill
+#: The tables' columns: statements built of them are Core statements,
+#: which skip the ORM's per-statement work.
+V = Volume.__table__.c
+T = Task.__table__.c
+_VP = VolumePolicy.__table__
+_POLICY = Policy.__table__
+_DRILL = Drill.__table__
 
 #: Task states whose backup was good once: a failure before one of them
 #: is history, a failure after all of them means the volume is failing.
@@ -47,106 +59,116 @@ class Page:
     sort_dir: str = 'asc'
 
 
-def _sort_column(model, key: str):
-    column = getattr(model, key)
-    if key in ('name', 'volume_name', 'server_id', 'server_name'):
+#: Sort keys whose NULLs sort as empty strings.
+_NULL_AS_EMPTY = ('name', 'volume_name', 'server_id', 'server_name')
+
+
+def _sort_column(columns, key: str):
+    column = getattr(columns, key)
+    if key in _NULL_AS_EMPTY:
         return sa.func.coalesce(column, '')
     return column
 
 
-def _keyset(query, model, page: Page, marker_row, unique):
-    """Order ``query`` by ``page`` and start it after ``marker_row``."""
-    column = _sort_column(model, page.sort_key)
-    desc = page.sort_dir == 'desc'
-    order = (column.desc(), unique.desc()) if desc else (column, unique)
-    query = query.order_by(*order).limit(page.limit)
-    if marker_row is None:
+def order(columns, sort_key: str, sort_dir: str, unique) -> tuple:
+    """The ORDER BY of a page: its sort key, then ``unique``."""
+    column = _sort_column(columns, sort_key)
+    if sort_dir == 'desc':
+        return column.desc(), unique.desc()
+    return column, unique
+
+
+def keyset(query, columns, sort_key: str, sort_dir: str,
+           after_marker: bool, unique):
+    """Order ``query`` and limit it to ``:limit`` rows.
+
+    ``columns`` are a table's. With ``after_marker``, the page starts after
+    the row whose sort key is ``:marker_value`` and whose ``unique`` column
+    is ``:marker_key`` (see :func:`page_params`).
+    """
+    query = query.order_by(*order(columns, sort_key, sort_dir, unique))
+    query = query.limit(sa.bindparam('limit'))
+    if not after_marker:
         return query
-    value = getattr(marker_row, page.sort_key)
-    if page.sort_key in ('name', 'volume_name', 'server_id', 'server_name'):
-        value = value or ''
-    key = getattr(marker_row, unique.key)
-    if desc:
+    column = _sort_column(columns, sort_key)
+    value, key = sa.bindparam('marker_value'), sa.bindparam('marker_key')
+    if sort_dir == 'desc':
         return query.where(sa.or_(column < value,
                                   sa.and_(column == value, unique < key)))
     return query.where(sa.or_(column > value,
                               sa.and_(column == value, unique > key)))
 
 
+def page_params(page: Page, marker_row, unique: str) -> dict:
+    """The parameters of a statement :func:`keyset` built."""
+    if marker_row is None:
+        return {'limit': page.limit}
+    value = getattr(marker_row, page.sort_key)
+    if page.sort_key in _NULL_AS_EMPTY:
+        value = value or ''
+    return {'limit': page.limit, 'marker_value': value,
+            'marker_key': getattr(marker_row, unique)}
+
+
+def columns_of(table, names) -> tuple:
+    """The columns of ``table`` named by ``names`` (a row type's fields)."""
+    return tuple(table.c[name] for name in names)
+
+
 # ---------------------------------------------------------------- volumes
 
 def _quota_held():
-    return sa.exists().where(Task.volume_id == Volume.id,
-                             Task.status == states.QUEUED,
-                             Task.reason.like('quota exceeded%'))
+    return sa.exists().where(T.volume_id == V.id,
+                             T.status == states.QUEUED,
+                             T.reason.like('quota exceeded%'))
 
 
 def _failing():
-    later = sa.orm.aliased(Task)
-    good_after = sa.exists().where(later.volume_id == Task.volume_id,
-                                   later.status.in_(ONCE_GOOD),
-                                   later.id > Task.id)
-    return sa.exists().where(Task.volume_id == Volume.id,
-                             Task.status == states.FAILED, ~good_after)
+    later = Task.__table__.alias('later')
+    good_after = sa.exists().where(later.c.volume_id == T.volume_id,
+                                   later.c.status.in_(ONCE_GOOD),
+                                   later.c.id > T.id)
+    return sa.exists().where(T.volume_id == V.id,
+                             T.status == states.FAILED, ~good_after)
 
 
 def _state_filter(state: str):
-    live = sa.and_(Volume.gone_at.is_(None), Volume.skip_reason.is_(None))
+    live = sa.and_(V.gone_at.is_(None), V.skip_reason.is_(None))
     return {
-        'gone': Volume.gone_at.is_not(None),
-        'skipped': sa.and_(Volume.gone_at.is_(None),
-                           Volume.skip_reason.is_not(None)),
+        'gone': V.gone_at.is_not(None),
+        'skipped': sa.and_(V.gone_at.is_(None), V.skip_reason.is_not(None)),
         'over_quota': sa.and_(live, _quota_held()),
         'failing': sa.and_(live, ~_quota_held(), _failing()),
         'protected': sa.and_(live, ~_quota_held(), ~_failing()),
     }[state]
 
 
-def _protected_by(policy: str):
-    """The volume is protected by the policy named ``policy``."""
-    return sa.exists().where(VolumePolicy.volume_id == Volume.id,
-                             VolumePolicy.policy_id == Policy.id,
-                             Policy.name == policy)
+def _protected_by():
+    """The volume is protected by the policy named ``:policy``."""
+    return sa.exists().where(_VP.c.volume_id == V.id,
+                             _VP.c.policy_id == _POLICY.c.id,
+                             _POLICY.c.name == sa.bindparam('policy'))
 
 
-def _volume_page(session, page: Page, project_id: str | None,
-                 server_id: str | None, state: str | None,
-                 policy: str | None) -> list:
-    marker_row = None
-    if page.marker is not None:
-        marker_row = session.get(Volume, page.marker)
-        if marker_row is None:
-            raise UnknownMarker(f'marker {page.marker} is not a volume')
-    # Rows, not ORM objects: a page is read, never changed, and building
-    # objects would cost more than the query.
-    query = sa.select(*Volume.__table__.c)
-    if project_id is not None:
-        query = query.where(Volume.project_id == project_id)
-    if server_id is not None:
-        query = query.where(Volume.server_id == server_id)
-    if state is not None:
-        query = query.where(_state_filter(state))
-    if policy is not None:
-        query = query.where(_protected_by(policy))
-    query = _keyset(query, Volume, page, marker_row, Volume.id)
-    return list(session.execute(query))
+class VolumeRow(typing.NamedTuple):
+    """What a volume's view shows of its row.
 
-
-@fail_closed
-@context_manager.reader
-def volume_listing(context, page: Page, project_id: str | None = None,
-                   server_id: str | None = None,
-                   state: str | None = None,
-                   policy: str | None = None) -> tuple[list, dict]:
-    """One page of volumes and their facts, in one transaction.
-
-    ``(rows with a volume's columns, {volume id: VolumeFacts})``.
-
-    :raises UnknownMarker: no volume has the id ``page.marker``.
+    Not its retention, which would be decoded from JSON for nothing.
     """
-    volumes = _volume_page(context.session, page, project_id, server_id,
-                           state, policy)
-    return volumes, _volume_facts(context.session, [v.id for v in volumes])
+
+    id: str
+    project_id: str
+    name: str | None
+    size_gb: int
+    status: str | None
+    server_id: str | None
+    server_name: str | None
+    skip_reason: str | None
+    interval_s: int
+    problems: str | None
+    created_at: datetime.datetime
+    last_seen_at: datetime.datetime | None
+    gone_at: datetime.datetime | None
 
 
 @fail_closed
@@ -164,13 +186,38 @@ def server_project(context, server_id: str) -> str | None:
         .limit(1))
 
 
-@dataclasses.dataclass
+class LastGood(typing.NamedTuple):
+    """What a volume's view shows of its newest good backup's task."""
+
+    uuid: str
+    backup_id: str | None
+    backup_type: str
+    policy_id: int | None
+    created_at: datetime.datetime
+    started_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+
+
+class DrillRow(typing.NamedTuple):
+    """What a volume's view shows of its newest restore drill."""
+
+    uuid: str
+    backup_id: str
+    size_gb: int
+    status: str
+    outcome: str | None
+    reason: str | None
+    rto_s: float | None
+    created_at: datetime.datetime
+    checked_at: datetime.datetime | None
+
+
+@dataclasses.dataclass(slots=True)
 class VolumeFacts:
     """What the volume rows alone do not say."""
 
-    #: The newest good backup's task (a row with a task's columns), or
-    #: None.
-    last_good: sa.Row | None = None
+    #: The newest good backup, or None.
+    last_good: LastGood | None = None
     #: Whether the newest finished task failed after the last good one.
     failing: bool = False
     #: Why a queued task waits for quota, or None.
@@ -178,178 +225,160 @@ class VolumeFacts:
     #: ``[(policy name, next due)]``.
     policies: list = dataclasses.field(default_factory=list)
     #: The newest restore drill, or None.
-    last_drill: models.RestoreDrill | None = None
+    last_drill: DrillRow | None = None
 
 
 def _newest(condition):
-    return sa.func.max(sa.case((condition, Task.id)))
+    return sa.func.max(sa.case((condition, T.id)))
 
 
-# Built once: a page's statements differ only in their ids.
-_FACT_IDS = (
-    sa.select(Task.volume_id,
-              _newest(Task.status == states.AVAILABLE),
-              _newest(Task.status.in_(ONCE_GOOD)),
-              _newest(Task.status == states.FAILED),
-              _newest(sa.and_(Task.status == states.QUEUED,
-                              Task.reason.like('quota exceeded%'))))
-    .where(Task.volume_id.in_(sa.bindparam('volume_ids', expanding=True)))
-    .group_by(Task.volume_id))
-_TASKS = sa.select(*Task.__table__.c).where(
-    Task.id.in_(sa.bindparam('task_ids', expanding=True)))
-_POLICIES = (
-    sa.select(VolumePolicy.volume_id, Policy.name, VolumePolicy.next_due_at)
-    .join(Policy, Policy.id == VolumePolicy.policy_id)
-    .where(VolumePolicy.volume_id.in_(
-        sa.bindparam('volume_ids', expanding=True)))
-    .order_by(Policy.name))
+def _with_facts(volumes, sort: tuple[str, str] | None = None):
+    """``volumes`` (a SELECT of VolumeRow's columns) and their facts.
 
-
-def _fact_ids(session, chunk: list[str]) -> dict[str, tuple]:
-    """Per volume, in one grouped query: the newest task ids.
-
-    The newest available, once good, failed and quota-held tasks.
+    One row per volume and policy (one for a volume without a policy), in
+    the order of ``sort`` (``(sort_key, sort_dir)``, as the volumes were
+    ordered), then by policy name; see :func:`_decode`. The volumes'
+    newest task ids of each kind (grouped) are joined to the newest good
+    task and the newest task held for quota, and the newest drill of each
+    volume to its row.
     """
-    return {row[0]: row[1:] for row in session.execute(
-        _FACT_IDS, {'volume_ids': chunk})}
+    page = volumes.cte('page')
+    ids = sa.select(page.c.id)
+    newest = (
+        sa.select(T.volume_id,
+                  _newest(T.status == states.AVAILABLE).label('good'),
+                  _newest(T.status.in_(ONCE_GOOD)).label('once_good'),
+                  _newest(T.status == states.FAILED).label('failed'),
+                  _newest(sa.and_(T.status == states.QUEUED,
+                                  T.reason.like('quota exceeded%')))
+                  .label('held'))
+        .where(T.volume_id.in_(ids)).group_by(T.volume_id)
+        .subquery('newest'))
+    drills = (sa.select(_DRILL.c.volume_id,
+                        sa.func.max(_DRILL.c.id).label('id'))
+              .where(_DRILL.c.volume_id.in_(ids))
+              .group_by(_DRILL.c.volume_id).subquery('drills'))
+    good, held = Task.__table__.alias('good'), Task.__table__.alias('held')
+    drill = _DRILL.alias('drill')
+    policies = (sa.select(_VP.c.volume_id, _POLICY.c.name, _VP.c.next_due_at)
+                .join(_POLICY, _POLICY.c.id == _VP.c.policy_id)
+                .where(_VP.c.volume_id.in_(ids)).subquery('policies'))
+    ordering = order(page.c, *sort, page.c.id) if sort else ()
+    return (
+        sa.select(*page.c, newest.c.once_good, newest.c.failed,
+                  held.c.reason, good.c.id,
+                  *columns_of(good, LastGood._fields), drill.c.id,
+                  *columns_of(drill, DrillRow._fields),
+                  policies.c.name, policies.c.next_due_at)
+        .select_from(page)
+        .outerjoin(newest, newest.c.volume_id == page.c.id)
+        .outerjoin(good, good.c.id == newest.c.good)
+        .outerjoin(held, held.c.id == newest.c.held)
+        .outerjoin(drills, drills.c.volume_id == page.c.id)
+        .outerjoin(drill, drill.c.id == drills.c.id)
+        .outerjoin(policies, policies.c.volume_id == page.c.id)
+        .order_by(*ordering, policies.c.name))
+
+
+# Where each part of a row of _with_facts() starts: the volume's row; its
+# newest once good and failed task ids, the reason its newest held task
+# waits, its newest good task's id; that task's LastGood; its newest
+# drill's id and DrillRow; a policy's name and next due time.
+_FACTS = len(VolumeRow._fields)
+_GOOD = _FACTS + 4
+_DRILL_ID = _GOOD + len(LastGood._fields)
+_POLICY_NAME = _DRILL_ID + 1 + len(DrillRow._fields)
+
+
+def _decode(rows) -> tuple[list, dict]:
+    """``([VolumeRow], {volume id: VolumeFacts})`` of _with_facts() rows."""
+    volumes, facts = [], {}
+    for row in rows:
+        fact = facts.get(row[0])
+        if fact is None:
+            volumes.append(VolumeRow(*row[:_FACTS]))
+            once_good, failed, held, good_id = row[_FACTS:_GOOD]
+            fact = facts[row[0]] = VolumeFacts(
+                failing=failed is not None and failed > (once_good or 0),
+                quota=held)
+            if good_id is not None:
+                fact.last_good = LastGood(*row[_GOOD:_DRILL_ID])
+            if row[_DRILL_ID] is not None:
+                fact.last_drill = DrillRow(*row[_DRILL_ID + 1:_POLICY_NAME])
+        if row[_POLICY_NAME] is not None:
+            fact.policies.append(row[_POLICY_NAME:])
+    return volumes, facts
+
+
+# Statements are built once per shape (and so compiled once): a page's
+# differ from the last one's in their parameters only.
+@functools.cache
+def _volume_statement(sort_key: str, sort_dir: str, after_marker: bool,
+                      of_project: bool, of_server: bool, state: str | None,
+                      of_policy: bool):
+    query = sa.select(*columns_of(Volume.__table__, VolumeRow._fields))
+    if of_project:
+        query = query.where(V.project_id == sa.bindparam('project_id'))
+    if of_server:
+        query = query.where(V.server_id == sa.bindparam('server_id'))
+    if state is not None:
+        query = query.where(_state_filter(state))
+    if of_policy:
+        query = query.where(_protected_by())
+    return _with_facts(
+        keyset(query, V, sort_key, sort_dir, after_marker, V.id),
+        (sort_key, sort_dir))
+
+
+@functools.cache
+def _volume_marker(sort_key: str):
+    key = () if sort_key == 'id' else (getattr(V, sort_key),)
+    return sa.select(V.id, *key).where(V.id == sa.bindparam('marker'))
 
 
 @fail_closed
-@context_manager.reader
-def volume_facts(context, volume_ids: list[str]) -> dict[str, VolumeFacts]:
-    """Backups, failures and policies of the given volumes.
+@context_manager.reader.connection
+def volume_listing(context, page: Page, project_id: str | None = None,
+                   server_id: str | None = None,
+                   state: str | None = None,
+                   policy: str | None = None) -> tuple[list, dict]:
+    """One page of volumes and their facts, in one query.
 
-    Four queries per 500 volumes, whatever the length of their
-    histories: the newest task ids of each kind (grouped), those tasks,
-    the policies, and the newest drills.
+    ``([VolumeRow], {volume id: VolumeFacts})``. The marker's row is read
+    first, in the same transaction.
+
+    :raises UnknownMarker: no volume has the id ``page.marker``.
     """
-    return _volume_facts(context.session, volume_ids)
-
-
-def _volume_facts(session, volume_ids: list[str]) -> dict[str, VolumeFacts]:
-    facts = {volume_id: VolumeFacts() for volume_id in volume_ids}
-    for chunk in _chunks(volume_ids, 500):
-        newest = _fact_ids(session, chunk)
-        wanted = {}
-        for volume_id, (good, once_good, failed, quota) in newest.items():
-            facts[volume_id].failing = (failed is not None
-                                        and failed > (once_good or 0))
-            wanted.update({good: 'last_good', quota: 'quota'})
-        wanted.pop(None, None)
-        if wanted:
-            for task in session.execute(_TASKS,
-                                        {'task_ids': sorted(wanted)}):
-                if wanted[task.id] == 'last_good':
-                    facts[task.volume_id].last_good = task
-                else:
-                    facts[task.volume_id].quota = task.reason
-        for volume_id, name, due in session.execute(
-                _POLICIES, {'volume_ids': chunk}):
-            facts[volume_id].policies.append((name, due))
-        drills = (sa.select(sa.func.max(Drill.id))
-                  .where(Drill.volume_id.in_(chunk))
-                  .group_by(Drill.volume_id))
-        for drill in session.scalars(
-                sa.select(Drill).where(Drill.id.in_(drills))):
-            facts[drill.volume_id].last_drill = drill
-    return facts
-
-
-# ---------------------------------------------------------------- backups
-
-@dataclasses.dataclass(frozen=True)
-class BackupFilters:
-    project_id: str | None = None
-    volume_id: str | None = None
-    server_id: str | None = None
-    backup_type: str | None = None
-    statuses: tuple = ()
-    since: datetime.datetime | None = None
-    until: datetime.datetime | None = None
-
-
-def _backup_query(filters: BackupFilters):
-    query = sa.select(Task).where(Task.backup_id.is_not(None))
-    for column, value in ((Task.project_id, filters.project_id),
-                          (Task.volume_id, filters.volume_id),
-                          (Task.server_id, filters.server_id),
-                          (Task.backup_type, filters.backup_type)):
-        if value is not None:
-            query = query.where(column == value)
-    if filters.statuses:
-        query = query.where(Task.status.in_(filters.statuses))
-    if filters.since is not None:
-        query = query.where(Task.created_at >= filters.since)
-    if filters.until is not None:
-        query = query.where(Task.created_at < filters.until)
-    return query
-
-
-@fail_closed
-@context_manager.reader
-def backup_page(context, page: Page,
-                filters: BackupFilters) -> list[models.BackupTask]:
-    """The tasks that made a Cinder backup, one page.
-
-    The marker is a backup id.
-
-    :raises UnknownMarker: no task made the backup ``page.marker``.
-    """
+    connection = context.connection
     marker_row = None
     if page.marker is not None:
-        marker_row = context.session.scalar(
-            sa.select(Task).where(Task.backup_id == page.marker))
+        marker_row = connection.execute(_volume_marker(page.sort_key),
+                                        {'marker': page.marker}).first()
         if marker_row is None:
-            raise UnknownMarker(f'marker {page.marker} is not a backup')
-    query = _keyset(_backup_query(filters), Task, page, marker_row, Task.id)
-    return list(context.session.scalars(query))
+            raise UnknownMarker(f'marker {page.marker} is not a volume')
+    query = _volume_statement(page.sort_key, page.sort_dir,
+                              marker_row is not None, project_id is not None,
+                              server_id is not None, state,
+                              policy is not None)
+    params = page_params(page, marker_row, 'id')
+    params.update(project_id=project_id, server_id=server_id, policy=policy)
+    return _decode(connection.execute(query, params).all())
+
+
+_ONE_VOLUME = _with_facts(
+    sa.select(*columns_of(Volume.__table__, VolumeRow._fields))
+    .where(V.id == sa.bindparam('volume_id')))
 
 
 @fail_closed
-@context_manager.reader
-def get_backup_task(context, backup_id: str) -> models.BackupTask | None:
-    return context.session.scalar(
-        sa.select(Task).where(Task.backup_id == backup_id))
-
-
-@fail_closed
-@context_manager.reader
-def chains(context, tasks: list) -> dict[int, tuple]:
-    """``{task id: (parent backup id, depth)}``; a full backup has depth 0.
-
-    One query per level of the deepest chain on the page.
-    """
-    parents = {task.id: task.parent_id for task in tasks}
-    backup_ids: dict[int, str | None] = {t.id: t.backup_id for t in tasks}
-    wanted = {p for p in parents.values() if p is not None} - set(parents)
-    while wanted:
-        rows = context.session.execute(
-            sa.select(Task.id, Task.parent_id, Task.backup_id)
-            .where(Task.id.in_(sorted(wanted))))
-        for task_id, parent_id, backup_id in rows:
-            parents[task_id] = parent_id
-            backup_ids[task_id] = backup_id
-        wanted = ({p for p in parents.values() if p is not None}
-                  - set(parents))
-    result = {}
-    for task in tasks:
-        depth, current, seen = 0, task.parent_id, set()
-        while current is not None and current not in seen:
-            seen.add(current)
-            depth += 1
-            current = parents.get(current)
-        result[task.id] = (backup_ids.get(task.parent_id), depth)
-    return result
-
-
-@fail_closed
-@context_manager.reader
-def policy_names(context, policy_ids) -> dict[int, str]:
-    ids = sorted({i for i in policy_ids if i is not None})
-    if not ids:
-        return {}
-    return {policy_id: name for policy_id, name in context.session.execute(
-        sa.select(Policy.id, Policy.name).where(Policy.id.in_(ids)))}
+@context_manager.reader.connection
+def volume_view(context, volume_id: str) -> tuple | None:
+    """``(VolumeRow, VolumeFacts)`` of one volume, or None."""
+    volumes, facts = _decode(context.connection.execute(
+        _ONE_VOLUME, {'volume_id': volume_id}).all())
+    if not volumes:
+        return None
+    return volumes[0], facts[volume_id]
 
 
 # ---------------------------------------------------------------- stats

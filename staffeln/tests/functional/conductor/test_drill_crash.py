@@ -53,7 +53,7 @@ class TestDrillCrashSafety(base.ConductorTestCase):
         drills = api_drills.open_drills(self.context)
         self.assertEqual([], drills)
         [task] = self.tasks()
-        last = api_views.volume_facts(
-            self.context, [task.volume_id])[task.volume_id].last_drill
+        _, facts = api_views.volume_view(self.context, task.volume_id)
+        last = facts.last_drill
         self.assertEqual(api_drills.PASSED, last.outcome)
         self.assertEqual(2, last.size_gb)
