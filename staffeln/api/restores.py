@@ -19,6 +19,8 @@ The caller never sees an error for a volume Cinder made. The rules are in
 :mod:`staffeln.policies.restores`.
 """
 
+import uuid
+
 import flask
 from oslo_log import log as logging
 
@@ -103,14 +105,14 @@ def create_restore():
     # access records nothing it cannot do (503).
     cloud = resource.cloud()
     now = resource.now()
-    restore = api_restores.create_restore(ctx, {
-        'project_id': task.project_id, 'backup_id': task.backup_id,
-        'volume_id': volume_id, 'new_volume': volume_id is None}, now)
+    restore_uuid = str(uuid.uuid4())
+    name = None
     if volume_id is None:
-        name = new['name'] or f'staffeln-restore-{restore.uuid}'
-        api_restores.update_restore(ctx, restore.id, api_restores.REQUESTED,
-                                    now, volume_name=name)
-        restore.volume_name = name
+        name = new['name'] or f'staffeln-restore-{restore_uuid}'
+    restore = api_restores.create_restore(ctx, {
+        'uuid': restore_uuid, 'project_id': task.project_id,
+        'backup_id': task.backup_id, 'volume_id': volume_id,
+        'volume_name': name, 'new_volume': volume_id is None}, now)
     try:
         written = _send(cloud, task, restore, volume_id, new)
     except exception.CloudError as exc:

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 
 from staffeln.db.api import context_manager
 from staffeln.db.api import fail_closed
-from staffeln.db.api import UnknownMarker
 from staffeln.db import api_views
 from staffeln.db import models
 
@@ -110,18 +109,14 @@ def backup_listing(context, page: api_views.Page,
     :raises UnknownMarker: no task made the backup ``page.marker``.
     """
     connection = context.connection
-    marker_row = None
-    if page.marker is not None:
-        marker_row = connection.execute(_marker(page.sort_key),
-                                        {'marker': page.marker}).first()
-        if marker_row is None:
-            raise UnknownMarker(f'marker {page.marker} is not a backup')
+    marker = api_views.read_marker(connection, _marker(page.sort_key),
+                                   page, 'a backup')
     given = {name: value
              for name, value in dataclasses.asdict(filters).items()
              if value not in (None, ())}
     query = _statement(page.sort_key, page.sort_dir,
-                       marker_row is not None, frozenset(given))
-    params = api_views.page_params(page, marker_row, 'id')
+                       marker is not None, frozenset(given))
+    params = api_views.page_params(page, marker, 'id')
     params.update(given)
     tasks = [BackupRow(*row) for row in connection.execute(query, params)]
     return tasks, _chains(connection, tasks)

@@ -29,8 +29,9 @@ STATUSES = (REQUESTED, RESTORING, AVAILABLE, ERROR)
 @context_manager.writer
 def create_restore(context, values: dict,
                    now: datetime.datetime) -> models.Restore:
-    restore = Restore(uuid=str(uuidlib.uuid4()), status=REQUESTED,
-                      created_at=now, **values)
+    """A new ``requested`` restore; ``values`` may give its ``uuid``."""
+    restore = Restore(status=REQUESTED, created_at=now,
+                      **{'uuid': str(uuidlib.uuid4()), **values})
     context.session.add(restore)
     context.session.flush()
     return restore

@@ -99,6 +99,19 @@ def keyset(query, columns, sort_key: str, sort_dir: str,
                               sa.and_(column == value, unique > key)))
 
 
+def read_marker(connection, statement, page: Page, what: str):
+    """The row of ``page.marker`` (None without one), read by ``statement``.
+
+    :raises UnknownMarker: no row has it.
+    """
+    if page.marker is None:
+        return None
+    row = connection.execute(statement, {'marker': page.marker}).first()
+    if row is None:
+        raise UnknownMarker(f'marker {page.marker} is not {what}')
+    return row
+
+
 def page_params(page: Page, marker_row, unique: str) -> dict:
     """The parameters of a statement :func:`keyset` built."""
     if marker_row is None:
@@ -350,17 +363,13 @@ def volume_listing(context, page: Page, project_id: str | None = None,
     :raises UnknownMarker: no volume has the id ``page.marker``.
     """
     connection = context.connection
-    marker_row = None
-    if page.marker is not None:
-        marker_row = connection.execute(_volume_marker(page.sort_key),
-                                        {'marker': page.marker}).first()
-        if marker_row is None:
-            raise UnknownMarker(f'marker {page.marker} is not a volume')
+    marker = read_marker(connection, _volume_marker(page.sort_key), page,
+                         'a volume')
     query = _volume_statement(page.sort_key, page.sort_dir,
-                              marker_row is not None, project_id is not None,
+                              marker is not None, project_id is not None,
                               server_id is not None, state,
                               policy is not None)
-    params = page_params(page, marker_row, 'id')
+    params = page_params(page, marker, 'id')
     params.update(project_id=project_id, server_id=server_id, policy=policy)
     return _decode(connection.execute(query, params).all())
 
